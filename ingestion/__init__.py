@@ -1,0 +1,1 @@
+"""Ingestion: the simulated operator's source systems and landing them as Parquet."""
