@@ -154,7 +154,9 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Entity]:
             columns = []
             for col_name, col_type in spec["columns"].items():
                 arrow_type, nullable, enum = parse_type(str(col_type))
-                columns.append(Column(col_name, arrow_type, nullable, enum, (name, col_name) in pii))
+                columns.append(
+                    Column(col_name, arrow_type, nullable, enum, (name, col_name) in pii)
+                )
             entity = Entity(
                 source=source,
                 name=name,

@@ -37,7 +37,9 @@ def conform(table: pa.Table, entity: Entity) -> pa.Table:
     missing = [name for name in entity.schema.names if name not in table.column_names]
     if missing:
         raise ValueError(f"{entity.key}: batch lacks contract columns {missing}")
-    columns = [table.column(name).cast(entity.schema.field(name).type) for name in entity.schema.names]
+    columns = [
+        table.column(name).cast(entity.schema.field(name).type) for name in entity.schema.names
+    ]
     return pa.Table.from_arrays(columns, schema=entity.schema)
 
 

@@ -34,7 +34,8 @@ from ingestion.connectors import (
     layout_for,
     parse_delivery_file,
 )
-from ingestion.contract import Entity, entity as contract_entity
+from ingestion.contract import Entity
+from ingestion.contract import entity as contract_entity
 
 if TYPE_CHECKING:
     from ingestion.generator.operator import OperatorData

@@ -35,7 +35,7 @@ registered_click as (
         on
             players.click_id = clicks.click_id
             and players.brand_id = clicks.brand_id
-            and clicks.clicked_at <= players.registered_at
+            and players.registered_at >= clicks.clicked_at
             and clicks.clicked_at
             >= {{ dbt.dateadd('hour', -var('attribution_window_hours'), 'players.registered_at') }}
 ),
@@ -55,13 +55,14 @@ device_clicks as (
         on
             players.device_id = clicks.device_id
             and players.brand_id = clicks.brand_id
-            and clicks.clicked_at <= players.registered_at
+            and players.registered_at >= clicks.clicked_at
             and clicks.clicked_at
             >= {{ dbt.dateadd('hour', -var('attribution_window_hours'), 'players.registered_at') }}
 ),
 
 latest_device_click as (
-    select * from device_clicks where recency_rank = 1
+    select * from device_clicks
+    where recency_rank = 1
 ),
 
 final as (

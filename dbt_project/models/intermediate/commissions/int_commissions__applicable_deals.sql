@@ -40,7 +40,7 @@ candidates as (
     inner join deals
         on
             affiliates.affiliate_id = deals.affiliate_id
-            and (deals.brand_id = brands.brand_id or deals.brand_id is null)
+            and (brands.brand_id = deals.brand_id or deals.brand_id is null)
             and deals.valid_from <= {{ month_end('months.period_month') }}
             and (
                 deals.valid_to is null

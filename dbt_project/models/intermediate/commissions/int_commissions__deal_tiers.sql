@@ -12,7 +12,7 @@ deals as (
 
 tiers as (
     select
-        deal_id,
+        exploded.deal_id,
         tier.threshold,
         tier.rate
     from (

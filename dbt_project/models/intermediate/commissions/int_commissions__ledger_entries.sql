@@ -9,8 +9,7 @@ revshare as (
 
 final as (
     select
-        {{ dbt.hash("concat('revshare|', affiliate_id, '|', cast(period_month as " ~ dbt.type_string() ~ "), '|', deal_id)") }}
-            as entry_id,
+        {{ entry_id(["'revshare'", 'affiliate_id', 'period_month', 'deal_id']) }} as entry_id,
         affiliate_id,
         period_month,
         'revshare' as entry_type,

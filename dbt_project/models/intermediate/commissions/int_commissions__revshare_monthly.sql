@@ -44,7 +44,7 @@ deal_revenue as (
             player_monthly.affiliate_id = applicable_deals.affiliate_id
             and player_monthly.brand_id = applicable_deals.brand_id
             and player_monthly.period_month = applicable_deals.period_month
-    group by 1, 2, 3
+    group by applicable_deals.deal_id, applicable_deals.affiliate_id, applicable_deals.period_month
 ),
 
 deal_ndcs as (
@@ -60,7 +60,7 @@ deal_ndcs as (
             attribution.affiliate_id = applicable_deals.affiliate_id
             and attribution.brand_id = applicable_deals.brand_id
             and first_deposits.first_deposit_month = applicable_deals.period_month
-    group by 1, 2, 3
+    group by applicable_deals.deal_id, applicable_deals.affiliate_id, applicable_deals.period_month
 ),
 
 deal_months as (

@@ -13,8 +13,8 @@ rates as (
 
 fallback_offsets as (
     {% for days_after in range(var('fx_fallback_days') + 1) -%}
-        select {{ days_after }} as days_after
-        {% if not loop.last %}union all{% endif %}
+    select {{ days_after }} as days_after
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 

@@ -24,13 +24,20 @@ ranked_players as (
 
 -- Every account links to itself, so accounts with no shared key keep their own label.
 links as (
-    select player_id, concat('self:', player_id) as link_key from players
+    select
+        player_id,
+        concat('self:', player_id) as link_key
+    from players
     union all
-    select player_id, concat('email:', email_key) as link_key
+    select
+        player_id,
+        concat('email:', email_key) as link_key
     from players
     where email_key is not null and email_key != ''
     union all
-    select player_id, concat('device:', device_id) as link_key
+    select
+        player_id,
+        concat('device:', device_id) as link_key
     from players
     where device_id is not null and device_id != ''
 ),
@@ -46,20 +53,20 @@ neighbours as (
 labels_0 as (
     select
         player_id,
-        registration_rank as label
+        registration_rank as person_rank
     from ranked_players
 ),
 
 {% for hop in range(1, hops + 1) %}
-    labels_{{ hop }} as (
-        select
-            neighbours.player_id,
-            min(previous.label) as label
-        from neighbours
-        inner join labels_{{ hop - 1 }} as previous
-            on neighbours.neighbour_id = previous.player_id
-        group by neighbours.player_id
-    ),
+labels_{{ hop }} as (
+    select
+        neighbours.player_id,
+        min(previous.person_rank) as person_rank
+    from neighbours
+    inner join labels_{{ hop - 1 }} as previous
+        on neighbours.neighbour_id = previous.player_id
+    group by neighbours.player_id
+),
 {% endfor %}
 
 final as (
@@ -67,11 +74,11 @@ final as (
         last_hop.player_id,
         person.player_id as person_id,
         last_hop.player_id != person.player_id as is_duplicate_account,
-        last_hop.label = before_last_hop.label as converged
+        last_hop.person_rank = before_last_hop.person_rank as converged
     from labels_{{ hops }} as last_hop
     inner join labels_{{ hops - 1 }} as before_last_hop
         on last_hop.player_id = before_last_hop.player_id
-    inner join ranked_players as person on last_hop.label = person.registration_rank
+    inner join ranked_players as person on last_hop.person_rank = person.registration_rank
 )
 
 select * from final

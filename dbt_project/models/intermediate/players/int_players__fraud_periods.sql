@@ -32,7 +32,7 @@ periods as (
         on
             flags.player_id = clears.player_id
             and clears.event_type = 'fraud_cleared'
-            and clears.occurred_at > flags.flagged_at
+            and flags.flagged_at < clears.occurred_at
     group by flags.event_id, flags.player_id, flags.flagged_at
 ),
 

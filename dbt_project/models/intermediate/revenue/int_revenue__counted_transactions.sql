@@ -26,17 +26,17 @@ movements as (
     select
         transactions.*,
         'counted' as movement,
-        processed_date as activity_date,
+        transactions.processed_date as activity_date,
         1 as direction
     from transactions
     union all
     select
         transactions.*,
         'reversal' as movement,
-        updated_date as activity_date,
+        transactions.updated_date as activity_date,
         -1 as direction
     from transactions
-    where status = 'reversed'
+    where transactions.status = 'reversed'
 ),
 
 rates as (

@@ -40,11 +40,20 @@ bonuses as (
 ),
 
 player_days as (
-    select player_id, activity_date from rounds
+    select
+        player_id,
+        activity_date
+    from rounds
     union
-    select player_id, activity_date from transactions
+    select
+        player_id,
+        activity_date
+    from transactions
     union
-    select player_id, activity_date from bonuses
+    select
+        player_id,
+        activity_date
+    from bonuses
 ),
 
 players as (

@@ -52,10 +52,10 @@ previous_statements as (
             period_month
             = cast({{ dbt.dateadd('month', -1, "cast('" ~ payout_month ~ "' as date)") }} as date)
     {% else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as affiliate_id,
-            cast(0 as decimal(18, 2)) as carried_out
-        where 1 = 0
+    select
+        cast(null as {{ dbt.type_string() }}) as affiliate_id,
+        cast(0 as decimal(18, 2)) as carried_out
+    where 1 = 0
     {% endif %}
 ),
 
@@ -99,7 +99,8 @@ statement_affiliates as (
     union
     select affiliate_id from entries_by_affiliate
     union
-    select affiliate_id from previous_statements where carried_out != 0
+    select affiliate_id from previous_statements
+    where carried_out != 0
 ),
 
 totals as (
@@ -162,7 +163,7 @@ final as (
     from totals
     left join rates on totals.payout_currency = rates.currency
     {% if not building %}
-        where 1 = 0
+    where 1 = 0
     {% endif %}
 )
 

@@ -1,0 +1,68 @@
+"""The whole job on embedded defaults: simulate an operator, ingest, build, pay out."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from igw.config import Paths
+
+DEMO_MARKER = ".igw-demo"
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DemoPeriod:
+    start: date
+    months: int
+
+    @property
+    def last_month(self) -> date:
+        index = self.start.year * 12 + self.start.month - 1 + self.months - 1
+        return date(index // 12, index % 12 + 1, 1)
+
+
+def demo_period(today: date, months: int = 3) -> DemoPeriod:
+    """The `months` full months before today's month (today's month has not ended)."""
+    if months < 2:
+        raise DemoError("the demo needs at least two full months")
+    index = today.year * 12 + today.month - 1 - months
+    return DemoPeriod(date(index // 12, index % 12 + 1, 1), months)
+
+
+def prepare_data_dir(where: Paths) -> None:
+    """Reset a demo data dir; refuse one that holds anything the demo did not make."""
+    data_dir = where.data_dir
+    if data_dir.exists() and any(data_dir.iterdir()) and not (data_dir / DEMO_MARKER).exists():
+        if any(p.name != "README.md" for p in data_dir.iterdir()):
+            raise DemoError(
+                f"{data_dir} holds data the demo did not make; pick an empty --data-dir"
+            )
+    for runtime in (where.vendors, where.landing, where.exports):
+        shutil.rmtree(runtime, ignore_errors=True)
+    where.warehouse.unlink(missing_ok=True)
+    Path(str(where.warehouse) + ".wal").unlink(missing_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DEMO_MARKER).write_text("made by `igw demo`; safe to delete\n")
+
+
+def delivery_range(vendor_dir: Path) -> tuple[date, date]:
+    from ingestion.contract import load_contract
+    from ingestion.vendors.outbox import list_delivery_days
+
+    days = [d for e in load_contract().values() for d in list_delivery_days(vendor_dir, e)]
+    if not days:
+        raise DemoError(f"no deliveries under {vendor_dir}")
+    return min(days), max(days)
+
+
+def landed_rows(landed: Counter) -> list[tuple[str, int]]:
+    from ingestion.contract import load_contract
+
+    return [(key, landed.get(key, 0)) for key in load_contract()]

@@ -1,0 +1,19 @@
+"""Resources shared by the assets."""
+
+from dagster import ConfigurableResource
+
+from igw import config
+
+
+class IgwResource(ConfigurableResource):
+    """Where this deployment's data dir is (landing zone, vendors' deliveries, warehouse)."""
+
+    data_dir: str
+
+    def activate(self) -> config.Paths:
+        """Resolve the data dir and export it, so dbt's profile points at the same warehouse."""
+        return config.activate(self.data_dir)
+
+
+def default_igw_resource() -> IgwResource:
+    return IgwResource(data_dir=str(config.resolve_data_dir()))
