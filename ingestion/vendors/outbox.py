@@ -18,7 +18,7 @@ import gzip
 import json
 import os
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 _ISO_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"  # %S carries the microseconds of a `us` timestamp
 _JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 _CONTROL_CHARS = r"[\x00-\x1f]"
+_EPOCH = date(1970, 1, 1)
 
 
 # --- value encoding --------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def _encode_api_json(table: pa.Table) -> bytes:
 
 def _encode_ndjson_gz(table: pa.Table) -> bytes:
     text = _join(_json_records(table), "\n") + "\n" if table.num_rows else ""
-    return gzip.compress(text.encode(), mtime=0)
+    return gzip.compress(text.encode(), compresslevel=6, mtime=0)
 
 
 def _encode_parquet(table: pa.Table) -> bytes:
@@ -226,20 +227,23 @@ def write_entity(vendor_dir: Path, entity: Entity, table: pa.Table) -> list[Path
     layout = layout_for(entity)
     days = delivery_days(table, entity)
     if layout.partition_column:
-        partition_values = table.column(layout.partition_column).to_numpy(zero_copy_only=False)
+        encoded = table.column(layout.partition_column).combine_chunks().dictionary_encode()
+        partition_code = encoded.indices.to_numpy().astype(np.int64)
+        partition_names = encoded.dictionary.to_pylist()
     else:
-        partition_values = np.full(table.num_rows, "", dtype=object)
-    written = []
+        partition_code = np.zeros(table.num_rows, dtype=np.int64)
+        partition_names = [None]
     # One loop step per (day, partition): a few hundred files, never one per row.
-    keys = np.rec.fromarrays([days, partition_values.astype(str)], names="day,part")
-    unique_keys, group_of_row = np.unique(keys, return_inverse=True)
+    group_key = (days - days.min()) * len(partition_names) + partition_code
+    unique_keys, group_of_row = np.unique(group_key, return_inverse=True)
     order = np.argsort(group_of_row, kind="stable")
     bounds = np.searchsorted(group_of_row[order], np.arange(len(unique_keys) + 1))
+    written = []
     for group, key in enumerate(unique_keys):
         rows = table.take(order[bounds[group] : bounds[group + 1]])
-        day = date.fromordinal(date(1970, 1, 1).toordinal() + int(key["day"]))
-        partition = str(key["part"]) if layout.partition_column else None
-        path = vendor_dir / layout.directory / layout.file_name(day, partition)
+        day_number, partition = divmod(int(key), len(partition_names))
+        day = _EPOCH + timedelta(days=int(days.min()) + day_number)
+        path = vendor_dir / layout.directory / layout.file_name(day, partition_names[partition])
         _write_day_file(path, vendor_dir, entity, rows)
         written.append(path)
     return written

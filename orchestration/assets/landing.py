@@ -1,11 +1,18 @@
 """One daily-partitioned asset per landed source entity: the day's deliveries, landed."""
 
-from datetime import date
+from datetime import timedelta
 
-from dagster import AssetExecutionContext, AssetsDefinition, Definitions, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
+    Definitions,
+    MaterializeResult,
+    asset,
+)
 
 from ingestion.contract import Entity, load_contract
-from ingestion.ingest import ingest_entity_day
+from ingestion.ingest import days_between, ingest_entity_day
 from orchestration.partitions import daily_partitions
 from orchestration.resources import IgwResource
 
@@ -18,6 +25,8 @@ def landing_asset(entity: Entity) -> AssetsDefinition:
         key_prefix=[entity.source],
         group_name=f"landing_{entity.source}",
         partitions_def=daily_partitions,
+        # A backfill of a date range lands every day in one run, like the dbt build after it.
+        backfill_policy=BackfillPolicy.single_run(),
         kinds={"parquet"},
         description=(
             f"{entity.key} landed as Parquet ({entity.delivery}); partition = delivery day."
@@ -25,8 +34,13 @@ def landing_asset(entity: Entity) -> AssetsDefinition:
     )
     def _landed(context: AssetExecutionContext, igw: IgwResource) -> MaterializeResult:
         where = igw.activate()
-        day = date.fromisoformat(context.partition_key)
-        batches = ingest_entity_day(where.vendors, where.data_dir, entity, day)
+        window = context.partition_time_window
+        days = days_between(window.start.date(), window.end.date() - timedelta(days=1))
+        batches = [
+            batch
+            for day in days
+            for batch in ingest_entity_day(where.vendors, where.data_dir, entity, day)
+        ]
         return MaterializeResult(
             metadata={
                 "rows_landed": sum(b.rows for b in batches if b.written),

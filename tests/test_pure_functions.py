@@ -1,0 +1,132 @@
+"""Unit tests of the pure functions that build arguments, windows and months."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from igw.config import resolve_data_dir
+from igw.dbt_runner import build_args, payout_vars, window_vars
+from igw.demo import demo_period
+from igw.payout import PayoutError, ensure_ended, months_between, parse_month
+from ingestion.contract import MONEY, TIMESTAMP, entity, load_contract, parse_type
+from ingestion.landing import conform, land_batch
+from orchestration.assets.warehouse import daily_build_args, monthly_build_args
+
+
+def test_build_args_passes_selection_vars_and_full_refresh():
+    args = build_args(exclude="tag:monthly", dbt_vars={"b": 2, "a": 1}, full_refresh=True)
+    assert args[0] == "build"
+    assert args[args.index("--exclude") + 1] == "tag:monthly"
+    assert json.loads(args[args.index("--vars") + 1]) == {"a": 1, "b": 2}
+    assert args[-1] == "--full-refresh"
+    assert "--select" not in args
+
+
+def test_partition_window_is_end_exclusive():
+    # A Dagster daily partition 2026-08-05 is the window [08-05, 08-06): one day.
+    assert window_vars(date(2026, 8, 5), date(2026, 8, 6)) == {
+        "min_date": "2026-08-05",
+        "max_date": "2026-08-05",
+    }
+    with pytest.raises(ValueError):
+        window_vars(date(2026, 8, 5), date(2026, 8, 5))
+
+
+def test_dagster_partitions_map_to_dbt_vars():
+    daily = daily_build_args(datetime(2026, 8, 1), datetime(2026, 8, 8))
+    assert json.loads(daily[2]) == {"min_date": "2026-08-01", "max_date": "2026-08-07"}
+    monthly = monthly_build_args(datetime(2026, 9, 1))
+    assert json.loads(monthly[2]) == {"payout_month": "2026-09-01"}
+    with pytest.raises(ValueError):
+        payout_vars(date(2026, 9, 2))
+
+
+def test_parse_month_and_refusing_open_months():
+    assert parse_month("2026-10") == date(2026, 10, 1)
+    for bad in ("2026-13", "2026-1", "october", "2026-10-01"):
+        with pytest.raises(PayoutError, match="YYYY-MM"):
+            parse_month(bad)
+    ensure_ended(date(2026, 10, 1), today=date(2026, 11, 1))  # ended the day before
+    with pytest.raises(PayoutError, match="has not ended"):
+        ensure_ended(date(2026, 11, 1), today=date(2026, 11, 30))
+
+
+def test_months_between_crosses_years():
+    assert months_between(date(2025, 11, 1), date(2026, 2, 1)) == [
+        date(2025, 11, 1),
+        date(2025, 12, 1),
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+    ]
+
+
+def test_demo_period_is_the_full_months_before_today():
+    period = demo_period(date(2026, 1, 15), months=3)
+    assert period.start == date(2025, 10, 1)
+    assert period.last_month == date(2025, 12, 1)
+
+
+def test_data_dir_resolution_prefers_flag_then_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("IGW_DATA_DIR", str(tmp_path / "env"))
+    assert resolve_data_dir(tmp_path / "flag") == tmp_path / "flag"
+    assert resolve_data_dir() == tmp_path / "env"
+
+
+def test_contract_types_and_keys():
+    contract = load_contract()
+    assert len(contract) == 13
+    assert parse_type("decimal nullable") == (MONEY, True, None)
+    assert parse_type("enum [ngr, ndc] nullable") == (pa.string(), True, ("ngr", "ndc"))
+    rounds = entity("games.rounds")
+    assert rounds.primary_key == ("round_id",)
+    assert rounds.schema.field("settled_at").type == TIMESTAMP
+    assert rounds.delivery_style == "bulk_export"
+    assert entity("payments.settlements").primary_key == ("settlement_date", "psp", "currency")
+    assert entity("crm.player_events").delivery_day_field == "occurred_at"
+    pii = {(e.name, c.name) for e in contract.values() for c in e.columns if c.pii}
+    assert pii == {
+        ("affiliates", "email"),
+        ("clicks", "ip_address"),
+        ("players", "email"),
+        ("players", "date_of_birth"),
+        ("players", "registration_ip"),
+    }
+
+
+def _fx_rows(rate: str) -> pa.Table:
+    from decimal import Decimal
+
+    return pa.table(
+        {
+            "rate_date": [date(2026, 8, 1)],
+            "currency": ["USD"],
+            "rate_to_base": pa.array([Decimal(rate)], MONEY),
+        }
+    )
+
+
+def test_landing_is_atomic_idempotent_and_carries_load_columns(tmp_path):
+    fx = entity("payments.fx_rates")
+    first = land_batch(tmp_path, fx, date(2026, 8, 1), _fx_rows("0.9200"), "fx_2026-08-01.csv")
+    again = land_batch(tmp_path, fx, date(2026, 8, 1), _fx_rows("0.9200"), "fx_2026-08-01.csv")
+    changed = land_batch(tmp_path, fx, date(2026, 8, 1), _fx_rows("0.9300"), "fx_2026-08-01.csv")
+    assert first.written and not again.written and changed.written
+    assert first.batch_id == again.batch_id != changed.batch_id
+    folder = tmp_path / "landing/payments/fx_rates/ingest_date=2026-08-01"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{first.batch_id}.parquet", f"{changed.batch_id}.parquet"]
+    )  # no temporary file left behind
+    landed = pq.read_table(first.path)
+    assert landed.schema.names[-3:] == ["_batch_id", "_ingested_at", "_source"]
+    assert landed.column("_source").to_pylist() == ["fx_2026-08-01.csv"]
+    assert str(landed.column("rate_to_base")[0]) == "0.9200"
+
+
+def test_landing_refuses_a_batch_missing_contract_columns():
+    with pytest.raises(ValueError, match="lacks contract columns"):
+        conform(pa.table({"currency": ["USD"]}), entity("payments.fx_rates"))
