@@ -1,0 +1,218 @@
+"""A generated operator plus hand-made players, from vendor files to payout statements.
+
+The expected figures are worked out here from business-rules.md, never read back from the
+code. The hand-made records are in handmade_operator.py: aff_hand earns revenue share 25%
+on affiliate NGR = players' NGR − 20% admin fee on their positive GGR; min payout 50; it is
+paid in CAD.
+
+August (rates: CAD 0.6500 on 08-20, none on 08-23 so the 08-20 one converts it):
+  hand_p1 (EUR, click_id): rounds 08-05 stake 100 + 50 = 150, wins 30 + 80 = 110 (hand_r1
+    delivered twice counts once; hand_r3 re-sent cancelled does not count), GGR 40;
+    jackpot 0.45 + 0.25 = 0.70; bonus converted 10; fees: deposit 4 (pending, then
+    approved: counted once) + withdrawal 1 = 5. NGR = 40 − 10 − 5 − 0.70 = 24.30.
+  hand_p2 (CAD, device): 08-20 stake 400 win 100 at 0.65 → GGR 195, jackpot 2 → 1.30,
+    deposit fee 10 → 6.50; 08-23 stake 100 win 300 at 0.65 → GGR −130.
+    GGR 65, NGR = 65 − 6.50 − 1.30 = 57.20.
+  hand_p3 is organic (its click is 36 days old): nothing for aff_hand.
+  players' NGR 81.50, GGR 105 → admin fee 21 → affiliate NGR 60.50;
+  25% → 15.125, booked half-even 15.12 (half-up would give 15.13);
+  under 50 → under_limit, carried. In CAD at the 08-28 rate (0.68, 3 days before 08-31):
+  15.12 ÷ 0.68 = 22.235… → 22.24.
+September: hand_p1 09-02 stake 300 win 100 jackpot 1 → NGR 199; 09-11 (stake 1000) lies in
+  its fraud flag (09-10 until the day before 09-12) and is left out; 09-12 stake 10 → 10.
+  hand_p2's 09-20 round has no rate within 7 days (last 09-01): held back, not zero.
+  players' NGR 209, GGR 210 → admin fee 42 → affiliate NGR 167; 25% → 41.75.
+  Total 15.12 carried + 41.75 = 56.87 ≥ 50 → payable; ÷ 0.66 (09-30) = 86.166… → 86.17.
+October: hand_p2's chargeback of 500 CAD at 0.70 → 350 and fee 15 → 10.50: NGR −360.50,
+  GGR 0 so no admin fee: affiliate NGR −360.50, no revenue share; nothing carried in after a
+  payable month, total 0.00 → under_limit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import pytest
+from handmade_operator import handmade_tables
+
+from igw.dbt_runner import build_args, run_dbt
+from igw.demo import delivery_range
+from igw.payout import PayoutError, build_payout
+from ingestion.generator import generate_operator
+from ingestion.ingest import ingest
+from ingestion.vendors.outbox import write_vendor_outbox
+
+D = Decimal
+TODAY = date(2026, 11, 21)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    import os
+
+    data_dir = tmp_path_factory.mktemp("operator")
+    previous = os.environ.get("IGW_DATA_DIR")
+    os.environ["IGW_DATA_DIR"] = str(data_dir)
+    vendors = data_dir / "vendors"
+    operator = generate_operator(seed=11, players=150, start=date(2026, 8, 1), months=3)
+    write_vendor_outbox(operator, vendors)
+    write_vendor_outbox(handmade_tables(), vendors)
+    first, last = delivery_range(vendors)
+    landed = ingest(vendors, data_dir, first, last)
+    run_dbt(build_args(exclude="tag:monthly"), data_dir)
+    summary = build_payout(date(2026, 10, 1), data_dir, today=TODAY)
+    yield {"data_dir": data_dir, "landed": landed, "summary": summary, "operator": operator}
+    if previous is None:
+        os.environ.pop("IGW_DATA_DIR", None)
+    else:
+        os.environ["IGW_DATA_DIR"] = previous
+
+
+def query(data_dir, sql, params=None):
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_every_entity_landed_under_its_partition(warehouse):
+    data_dir = warehouse["data_dir"]
+    assert len(warehouse["landed"]) == 13
+    assert all(rows > 0 for rows in warehouse["landed"].values())
+    fx_files = list((data_dir / "landing/payments/fx_rates").glob("ingest_date=*/*.parquet"))
+    assert fx_files and all(p.parent.name.startswith("ingest_date=2026-") for p in fx_files)
+    assert not list((data_dir / "landing").rglob(".tmp-*"))
+
+
+def test_statements_of_the_handmade_affiliate(warehouse):
+    rows = query(
+        warehouse["data_dir"],
+        """
+        select period_month, affiliate_ngr, revshare_rate, revshare_amount, carried_in, total,
+               status, payout_currency, total_in_payout_currency, cpa_count, closed_at
+        from finance.affiliate_statements where affiliate_id = 'aff_hand' order by 1
+        """,
+    )
+    assert rows == [
+        (date(2026, 8, 1), D("60.5000"), D("0.250000"), D("15.12"), D("0.00"), D("15.12"),
+         "under_limit", "CAD", D("22.24"), 0, None),
+        (date(2026, 9, 1), D("167.0000"), D("0.250000"), D("41.75"), D("15.12"), D("56.87"),
+         "payable", "CAD", D("86.17"), 0, None),
+        (date(2026, 10, 1), D("-360.5000"), None, D("0.00"), D("0.00"), D("0.00"),
+         "under_limit", "CAD", D("0.00"), 0, None),
+    ]  # fmt: skip
+
+
+def test_an_affiliate_without_players_gets_zero_statements(warehouse):
+    rows = query(
+        warehouse["data_dir"],
+        "select total, status from finance.affiliate_statements where affiliate_id = 'aff_hand2'",
+    )
+    assert rows == [(D("0.00"), "under_limit")] * 3
+
+
+def test_statement_totals_add_up_for_the_whole_operator(warehouse):
+    # Without CPA, sub-affiliate, clawback or adjustment entries yet: total = carried in +
+    # revenue share, and a payable month carries nothing into the next.
+    broken = query(
+        warehouse["data_dir"],
+        """
+        select s.affiliate_id, s.period_month
+        from finance.affiliate_statements s
+        left join finance.affiliate_statements p
+          on p.affiliate_id = s.affiliate_id and p.period_month = s.period_month - interval 1 month
+        where s.total != s.carried_in + s.revshare_amount
+           or s.carried_in
+              != case when p.status is null or p.status = 'payable' then 0 else p.total end
+        """,
+    )
+    assert broken == []
+    summary = warehouse["summary"]
+    assert summary.month == date(2026, 10, 1) and summary.affiliates >= 2
+
+
+def test_attribution_of_the_handmade_players(warehouse):
+    rows = query(
+        warehouse["data_dir"],
+        """
+        select player_id, affiliate_id, campaign_id, click_id, attribution_method,
+               person_id, is_duplicate_account
+        from marts.player_attribution where player_id like 'hand_%' order by 1
+        """,
+    )
+    assert rows == [
+        ("hand_p1", "aff_hand", "cmp_aff_hand", "hand_c1", "click_id", "hand_p1", False),
+        ("hand_p2", "aff_hand", "cmp_aff_hand", "hand_c2", "device", "hand_p2", False),
+        ("hand_p3", None, None, None, "organic", "hand_p3", False),
+    ]
+
+
+def test_daily_revenue_of_the_handmade_players(warehouse):
+    rows = query(
+        warehouse["data_dir"],
+        """
+        select player_id, activity_date, stakes_real, wins_real, ggr, bonus_cost, chargebacks,
+               payment_fees, jackpot, gaming_tax, ngr, deposits, deposit_count, withdrawals
+        from marts.player_daily_revenue
+        where player_id in ('hand_p1', 'hand_p2')
+          and activity_date in ('2026-08-03', '2026-08-05', '2026-08-20', '2026-10-05')
+        order by 1, 2
+        """,
+    )
+    z = D(0)
+    assert rows == [
+        ("hand_p1", date(2026, 8, 3), z, z, z, z, z, D(4), z, z, D(-4), D(200), 1, z),
+        ("hand_p1", date(2026, 8, 5), D(150), D(110), D(40), z, z, z, D("0.70"), z,
+         D("39.30"), z, 0, z),
+        ("hand_p1", date(2026, 8, 20), z, z, z, z, z, D(1), z, z, D(-1), z, 0, D(100)),
+        ("hand_p2", date(2026, 8, 20), D(260), D(65), D(195), z, z, D("6.50"), D("1.30"), z,
+         D("187.20"), D(325), 1, z),
+        ("hand_p2", date(2026, 10, 5), z, z, z, z, D(350), D("10.50"), z, z, D("-360.50"), z,
+         0, z),
+    ]  # fmt: skip
+    # the unconvertible round is held back from every figure, not counted as zero
+    assert query(
+        warehouse["data_dir"],
+        "select count(*) from marts.player_daily_revenue "
+        "where player_id = 'hand_p2' and activity_date = '2026-09-20'",
+    ) == [(0,)]
+    assert query(
+        warehouse["data_dir"],
+        "select record_id from intermediate.int_revenue__unconvertible_amounts "
+        "where player_id like 'hand_%'",
+    ) == [("hand_r10",)]
+
+
+def test_public_tables_have_the_promised_columns(warehouse):
+    promised = {
+        ("marts", "player_attribution"): "player_id, brand_id, person_id, registered_at, "
+        "affiliate_id, campaign_id, click_id, attribution_method, is_duplicate_account",
+        ("marts", "player_daily_revenue"): "player_id, activity_date, affiliate_id, "
+        "stakes_real, wins_real, ggr, bonus_cost, chargebacks, payment_fees, jackpot, "
+        "gaming_tax, ngr, deposits, deposit_count, withdrawals",
+        ("finance", "affiliate_statements"): "affiliate_id, period_month, affiliate_ngr, "
+        "revshare_rate, revshare_amount, cpa_count, cpa_amount, sub_affiliate_amount, "
+        "clawback_amount, adjustment_amount, carried_in, carried_negative_ngr, total, status, "
+        "payout_currency, total_in_payout_currency, closed_at",
+    }
+    for (schema, table), columns in promised.items():
+        actual = query(
+            warehouse["data_dir"],
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
+        )
+        assert [c for (c,) in actual] == columns.split(", ")
+
+
+def test_rebuilding_a_month_gives_the_same_statements(warehouse):
+    data_dir = warehouse["data_dir"]
+    sql = "select * from finance.affiliate_statements order by affiliate_id, period_month"
+    before = query(data_dir, sql)
+    build_payout(date(2026, 9, 1), data_dir, today=TODAY)
+    assert query(data_dir, sql) == before
+
+
+def test_payout_refuses_a_month_that_has_not_ended(warehouse):
+    with pytest.raises(PayoutError, match="2026-11 has not ended"):
+        build_payout(date(2026, 11, 1), warehouse["data_dir"], today=TODAY)
