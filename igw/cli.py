@@ -37,7 +37,7 @@ DataDir = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
-        help="Where the landing zone, warehouse and exports live [env IGW_DATA_DIR; default ./data].",
+        help="Landing zone, warehouse and exports [env IGW_DATA_DIR; default ./data].",
         show_default=False,
     ),
 ]

@@ -88,12 +88,35 @@ def run_dbt(
         if on_node_done:
             on_node_done(name, status)
 
-    result = dbtRunner(callbacks=[callback]).invoke(
-        [*args, "--quiet", "--no-use-colors", "--log-path", str(resolved.data_dir / "logs" / "dbt")]
-    )
+    try:
+        result = dbtRunner(callbacks=[callback]).invoke(
+            [
+                *args,
+                "--quiet",
+                "--no-use-colors",
+                "--log-path",
+                str(resolved.data_dir / "logs" / "dbt"),
+            ]
+        )
+    finally:
+        _release_duckdb()
     if result.exception is not None:
         raise DbtError(f"dbt {args[0]} could not run: {result.exception}")
     if not result.success:
         failed = ", ".join(outcome.failed) or "see dbt_project/logs/dbt.log"
         raise DbtError(f"dbt {args[0]} failed: {failed}")
     return outcome
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB handle dbt-duckdb keeps for the process after an in-process run.
+
+    Otherwise the warehouse file stays locked: readers in this process (payout summaries)
+    and in others (BI tools, the next run) could not open it.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None

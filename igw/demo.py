@@ -39,11 +39,9 @@ def demo_period(today: date, months: int = 3) -> DemoPeriod:
 def prepare_data_dir(where: Paths) -> None:
     """Reset a demo data dir; refuse one that holds anything the demo did not make."""
     data_dir = where.data_dir
-    if data_dir.exists() and any(data_dir.iterdir()) and not (data_dir / DEMO_MARKER).exists():
-        if any(p.name != "README.md" for p in data_dir.iterdir()):
-            raise DemoError(
-                f"{data_dir} holds data the demo did not make; pick an empty --data-dir"
-            )
+    foreign = data_dir.exists() and any(p.name != "README.md" for p in data_dir.iterdir())
+    if foreign and not (data_dir / DEMO_MARKER).exists():
+        raise DemoError(f"{data_dir} holds data the demo did not make; pick an empty --data-dir")
     for runtime in (where.vendors, where.landing, where.exports):
         shutil.rmtree(runtime, ignore_errors=True)
     where.warehouse.unlink(missing_ok=True)

@@ -228,6 +228,13 @@ def test_decimals_survive_exactly(tmp_path: Path) -> None:
     assert table.column("rate_to_base").type == pa.decimal128(18, 4)
 
 
+def test_empty_text_and_commas_survive_csv(tmp_path: Path) -> None:
+    records = [fx_row(DAY, "", "1.0000"), fx_row(DAY, 'A,"B"', "2.0000")]
+    write_vendor_outbox({"payments.fx_rates": fx_table(records)}, tmp_path)
+    ((table, _),) = read_delivery(tmp_path, entity("payments.fx_rates"), DAY)
+    assert sorted(table.column("currency").to_pylist()) == ["", 'A,"B"']
+
+
 def test_awkward_text_survives_json(tmp_path: Path) -> None:
     source = entity("affiliate.affiliates")
     moment = datetime(2026, 8, 3, 23, 59, 59, 999999, tzinfo=UTC)

@@ -83,8 +83,8 @@ def generate_operator(
     seed: int = 7, players: int = 500, start: date = date(2026, 8, 1), months: int = 3
 ) -> OperatorData:
     """Generate `players` sign-ups over `months` months from `start`; deterministic per seed."""
-    if players < 50:
-        raise ValueError("players must be at least 50 (some planted cases need a few)")
+    if players < 10:
+        raise ValueError("players must be at least 10 (the planted cases need a few accounts)")
     period = Period(start, period_end(start, months))
     rng = {name: np.random.default_rng([seed, index]) for index, name in enumerate(_STREAMS)}
 

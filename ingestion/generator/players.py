@@ -410,7 +410,13 @@ def make_clicks(
     population.click_id = pc.if_else(
         pa.array(has_click | unknown), player_click, pa.nulls(count, pa.string())
     )
+
+    def player_id(indices: np.ndarray) -> str | None:
+        return population.player_ids[int(indices[0])].as_py() if len(indices) else None
+
     planted = {
+        "player_with_click_exactly_720h_before_signup": player_id(exact_edge),
+        "player_with_click_720h_1s_before_signup": player_id(stale_players[:1]),
         "players_with_click_id_scenario": int(by_click.sum()),
         "players_with_device_scenario": int(by_device.sum()),
         "players_with_stale_click": int(stale.sum()),

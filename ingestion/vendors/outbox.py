@@ -128,7 +128,10 @@ def _csv_values(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     text = _plain_text(array)
-    needs_quotes = pc.match_substring_regex(text, r'[,"\r\n]')
+    # An empty string is quoted so that it reads back as "" and not as a null (empty cell).
+    needs_quotes = pc.or_(
+        pc.match_substring_regex(text, r'[,"\r\n]'), pc.equal(pc.utf8_length(text), 0)
+    )
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
     return pc.fill_null(pc.if_else(needs_quotes, quoted, text), "")
 
@@ -206,6 +209,9 @@ def _conform_input(table: pa.Table, entity: Entity) -> pa.Table:
     if missing:
         raise ValueError(f"{entity.key}: table lacks contract columns {missing}")
     columns = [table.column(f.name).cast(f.type) for f in entity.schema]
+    for field, column in zip(entity.schema, columns, strict=True):
+        if not field.nullable and column.null_count:
+            raise ValueError(f"{entity.key}: {column.null_count} null(s) in required {field.name}")
     return pa.Table.from_arrays(columns, schema=entity.schema)
 
 
