@@ -72,24 +72,28 @@ def _dbt_with_progress(args: list[str], description: str, total: int | None = No
         return run_dbt(args, on_node_done=lambda _name, _status: progress.advance(task))
 
 
-def _count_build_nodes(select: str | None = None, exclude: str | None = None) -> int | None:
-    """How many nodes a build will run (from the manifest), for an honest progress bar."""
+def _count_daily_build_nodes() -> int | None:
+    """How many nodes `dbt build --exclude tag:monthly` runs, for an honest progress bar.
+
+    dbt drops the tests of excluded models too, so a node that depends on a monthly model
+    is left out with it.
+    """
     import json
 
     manifest_path = config.DBT_PROJECT_DIR / "target" / "manifest.json"
     if not manifest_path.exists():
         return None
     manifest = json.loads(manifest_path.read_text())
-    tagged = 0
-    total = 0
-    for node in manifest.get("nodes", {}).values():
-        if node["resource_type"] not in ("model", "seed", "test", "unit_test", "snapshot"):
-            continue
-        total += 1
-        if "monthly" in node.get("tags", []):
-            tagged += 1
-    total += len(manifest.get("unit_tests", {}))
-    return total - tagged if exclude == "tag:monthly" else None
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    monthly = {uid for uid, node in nodes.items() if "monthly" in node.get("tags", [])}
+    runnable = ("model", "seed", "test", "unit_test", "snapshot")
+    return sum(
+        1
+        for uid, node in nodes.items()
+        if node["resource_type"] in runnable
+        and uid not in monthly
+        and not monthly & set(node.get("depends_on", {}).get("nodes", []))
+    )
 
 
 def _ingest(vendor_dir: Path, data_dir: Path, first: date, last: date):
@@ -163,7 +167,7 @@ def demo(
         outcome = _dbt_with_progress(
             build_args(exclude="tag:monthly"),
             "build: dbt nodes done",
-            _count_build_nodes(exclude="tag:monthly"),
+            _count_daily_build_nodes(),
         )
         with console.status("payout: building statements month by month"):
             summary = build_payout(period.last_month, where.data_dir)
@@ -246,7 +250,7 @@ def build(
         outcome = _dbt_with_progress(
             build_args(exclude="tag:monthly", full_refresh=full_refresh),
             "build: dbt nodes done",
-            _count_build_nodes(exclude="tag:monthly"),
+            _count_daily_build_nodes(),
         )
     except DbtError as error:
         raise fail(str(error)) from None
