@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ingestion.connectors import read_delivery
 from ingestion.contract import Entity, load_contract
-from ingestion.landing import LandedBatch, land_batch
+from ingestion.landing import LandedBatch, ensure_schema_file, land_batch
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -26,6 +26,7 @@ def ingest_entity_day(
     The landing partition is the delivery day, so re-running a day lands the same files
     under the same batch ids, and nothing twice.
     """
+    ensure_schema_file(data_dir, entity)
     return [
         land_batch(data_dir, entity, day, table, source_uri)
         for table, source_uri in read_delivery(vendor_dir, entity, day)

@@ -32,6 +32,37 @@ def entity_dir(data_dir: Path, entity: Entity) -> Path:
     return Path(data_dir) / "landing" / entity.source / entity.name
 
 
+SCHEMA_PARTITION = "ingest_date=1970-01-01"
+SCHEMA_FILE = "_contract_schema.parquet"
+
+
+def ensure_schema_file(data_dir: Path, entity: Entity) -> Path:
+    """A zero-row Parquet file with the entity's landed schema, once per entity.
+
+    Readers glob an entity's batches; before its first delivery there would be nothing to
+    read and the warehouse build would fail. This file holds no rows, so it adds none.
+    """
+    path = entity_dir(data_dir, entity) / SCHEMA_PARTITION / SCHEMA_FILE
+    if not path.exists():
+        _write_atomically(entity.landed_schema.empty_table(), path)
+    return path
+
+
+def _write_atomically(table: pa.Table, path: Path) -> None:
+    """Write to a hidden temporary name in the same folder, then rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet.part", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp_name, compression="zstd")
+        with open(tmp_name, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
 def conform(table: pa.Table, entity: Entity) -> pa.Table:
     """Select and cast the entity's columns in contract order; a missing column is an error."""
     missing = [name for name in entity.schema.names if name not in table.column_names]
@@ -88,15 +119,5 @@ def land_batch(
         entity.landed_schema.field("_source"), pa.array([source_uri] * n, pa.string())
     )
 
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet.part", dir=folder)
-    os.close(fd)
-    try:
-        pq.write_table(landed, tmp_name, compression="zstd")
-        with open(tmp_name, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    _write_atomically(landed, path)
     return LandedBatch(entity.key, ingest_date, batch_id, path, n, written=True)

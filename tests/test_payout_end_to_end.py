@@ -34,6 +34,7 @@ from datetime import date
 from decimal import Decimal
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from handmade_operator import handmade_tables
 
@@ -42,6 +43,7 @@ from igw.demo import delivery_range
 from igw.payout import PayoutError, build_payout
 from ingestion.generator import generate_operator
 from ingestion.ingest import ingest
+from ingestion.landing import SCHEMA_FILE, SCHEMA_PARTITION
 from ingestion.vendors.outbox import write_vendor_outbox
 
 D = Decimal
@@ -79,8 +81,11 @@ def test_every_entity_landed_under_its_partition(warehouse):
     data_dir = warehouse["data_dir"]
     assert len(warehouse["landed"]) == 13
     assert all(rows > 0 for rows in warehouse["landed"].values())
-    fx_files = list((data_dir / "landing/payments/fx_rates").glob("ingest_date=*/*.parquet"))
+    fx_dir = data_dir / "landing/payments/fx_rates"
+    fx_files = [p for p in fx_dir.glob("ingest_date=*/*.parquet") if p.name != SCHEMA_FILE]
     assert fx_files and all(p.parent.name.startswith("ingest_date=2026-") for p in fx_files)
+    # the schema-only file that lets the warehouse build before a first delivery has no rows
+    assert pq.read_metadata(fx_dir / SCHEMA_PARTITION / SCHEMA_FILE).num_rows == 0
     assert not list((data_dir / "landing").rglob(".tmp-*"))
 
 

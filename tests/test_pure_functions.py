@@ -15,7 +15,7 @@ from igw.demo import demo_period
 from igw.payout import PayoutError, ensure_ended, months_between, parse_month
 from ingestion.contract import MONEY, TIMESTAMP, entity, load_contract, parse_type
 from ingestion.landing import conform, land_batch
-from orchestration.assets.warehouse import daily_build_args, monthly_build_args
+from orchestration.partition_args import daily_build_args, monthly_build_args
 
 
 def test_build_args_passes_selection_vars_and_full_refresh():

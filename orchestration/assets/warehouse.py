@@ -1,31 +1,15 @@
 """The dbt models as assets: the daily warehouse build and the monthly payout statements."""
 
-import json
 import sys
-from datetime import date, datetime
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Definitions
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from igw.dbt_runner import payout_vars, window_vars
+from orchestration.partition_args import daily_build_args, monthly_build_args
 from orchestration.partitions import daily_partitions, monthly_partitions
 from orchestration.project import igw_dbt_project
 from orchestration.resources import IgwResource
-
-
-def _as_date(value: datetime | date) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def daily_build_args(start: datetime | date, end: datetime | date) -> list[str]:
-    """`dbt build` for a partition window (end-exclusive), as min_date/max_date vars."""
-    return ["build", "--vars", json.dumps(window_vars(_as_date(start), _as_date(end)))]
-
-
-def monthly_build_args(month_start: datetime | date) -> list[str]:
-    """`dbt build` of the statements for one month."""
-    return ["build", "--vars", json.dumps(payout_vars(_as_date(month_start)))]
 
 
 @dbt_assets(
