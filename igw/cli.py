@@ -44,7 +44,7 @@ DataDir = Annotated[
 
 
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -289,18 +289,13 @@ def dagster(
         **os.environ,
         "DAGSTER_HOME": str(config.REPO_ROOT),
         "IGW_DAGSTER_DIR": str(where.dagster_home),
+        # dagster-dbt prepares the manifest with the `dbt` installed beside this Python.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "dev",
-        "-m",
-        "orchestration.definitions",
-        "-p",
-        str(port),
-    ]
-    raise typer.Exit(subprocess.call(command, env=env, cwd=config.REPO_ROOT))
+    definitions = ["-m", "orchestration.definitions", "-p", str(port)]
+    command = [sys.executable, "-m", "dagster", "dev", *definitions]
+    # Run from the data dir so Dagster's and dbt's scratch files land there, not in the repo.
+    raise typer.Exit(subprocess.call(command, env=env, cwd=where.dagster_home))
 
 
 if __name__ == "__main__":
