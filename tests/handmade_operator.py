@@ -197,32 +197,22 @@ def handmade_tables() -> dict[str, pa.Table]:
             "device_id": "hand_dev3",
         },
     ]
+    hand_p1 = {
+        "player_id": "hand_p1",
+        "registered_at": "2026-08-03T10:00:00",
+        "email": "hand.one@example.org",
+        "country": "DE",
+        "currency": "EUR",
+        "click_id": "hand_c1",
+        "device_id": "hand_dev1",
+        "registration_ip": "192.0.2.1",
+        "kyc_status": "pending",
+        "updated_at": "2026-08-03T10:00:00",
+    }
     rows["crm.players"] = [
-        {
-            "player_id": "hand_p1",
-            "registered_at": "2026-08-03T10:00:00",
-            "email": "hand.one@example.org",
-            "country": "DE",
-            "currency": "EUR",
-            "click_id": "hand_c1",
-            "device_id": "hand_dev1",
-            "registration_ip": "192.0.2.1",
-            "kyc_status": "pending",
-            "updated_at": "2026-08-03T10:00:00",
-        },
+        hand_p1,
         # A later version of hand_p1 (KYC verified) supersedes the first.
-        {
-            "player_id": "hand_p1",
-            "registered_at": "2026-08-03T10:00:00",
-            "email": "hand.one@example.org",
-            "country": "DE",
-            "currency": "EUR",
-            "click_id": "hand_c1",
-            "device_id": "hand_dev1",
-            "registration_ip": "192.0.2.1",
-            "kyc_status": "verified",
-            "updated_at": "2026-08-04T10:00:00",
-        },
+        {**hand_p1, "kyc_status": "verified", "updated_at": "2026-08-04T10:00:00"},
         {
             "player_id": "hand_p2",
             "registered_at": "2026-08-10T12:00:00",
