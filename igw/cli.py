@@ -96,6 +96,15 @@ def _count_daily_build_nodes() -> int | None:
     )
 
 
+def _build_warehouse(full_refresh: bool = False):
+    """The daily warehouse build (everything but the monthly statements), with progress."""
+    return _dbt_with_progress(
+        build_args(exclude="tag:monthly", full_refresh=full_refresh),
+        "build: dbt nodes done",
+        _count_daily_build_nodes(),
+    )
+
+
 def _ingest(vendor_dir: Path, data_dir: Path, first: date, last: date):
     from ingestion.ingest import days_between, ingest
 
@@ -164,11 +173,7 @@ def demo(
     first, last = delivery_range(where.vendors)
     landed = _ingest(where.vendors, where.data_dir, first, last)
     try:
-        outcome = _dbt_with_progress(
-            build_args(exclude="tag:monthly"),
-            "build: dbt nodes done",
-            _count_daily_build_nodes(),
-        )
+        outcome = _build_warehouse()
         with console.status("payout: building statements month by month"):
             summary = build_payout(period.last_month, where.data_dir)
     except (DbtError, PayoutError) as error:
@@ -247,11 +252,7 @@ def build(
     if not where.landing.is_dir():
         raise fail(f"nothing landed under {where.landing} (run `igw ingest` first)")
     try:
-        outcome = _dbt_with_progress(
-            build_args(exclude="tag:monthly", full_refresh=full_refresh),
-            "build: dbt nodes done",
-            _count_daily_build_nodes(),
-        )
+        outcome = _build_warehouse(full_refresh)
     except DbtError as error:
         raise fail(str(error)) from None
     console.print(f"Models built: {outcome.models_built}; warehouse: {where.warehouse}")

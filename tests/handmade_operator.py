@@ -276,28 +276,25 @@ def handmade_tables() -> dict[str, pa.Table]:
             "updated_at": "2026-08-07",
         },
     ]
+    hand_t1_pending = _txn(
+        "hand_t1",
+        "hand_p1",
+        "deposit",
+        "2026-08-03T10:30:00",
+        "200.00",
+        "4.00",
+        status="pending",
+        processed_at=None,
+    )
     rows["payments.transactions"] = [
         # hand_p1's deposit arrives pending, then approved: counted once, approved.
-        _txn(
-            "hand_t1",
-            "hand_p1",
-            "deposit",
-            "2026-08-03T10:30:00",
-            "200.00",
-            "4.00",
-            status="pending",
-            processed_at=None,
-        ),
-        _txn(
-            "hand_t1",
-            "hand_p1",
-            "deposit",
-            "2026-08-03T10:30:00",
-            "200.00",
-            "4.00",
-            processed_at="2026-08-03T11:00:00",
-            updated_at="2026-08-03T11:00:00",
-        ),
+        hand_t1_pending,
+        {
+            **hand_t1_pending,
+            "status": "approved",
+            "processed_at": "2026-08-03T11:00:00",
+            "updated_at": "2026-08-03T11:00:00",
+        },
         _txn("hand_t2", "hand_p1", "withdrawal", "2026-08-20", "100.00", "1.00"),
         _txn("hand_t3", "hand_p2", "deposit", "2026-08-20", "500.00", "10.00", currency="CAD"),
         _txn(
