@@ -105,15 +105,35 @@ def _build_warehouse(full_refresh: bool = False):
     )
 
 
-def _ingest(vendor_dir: Path, data_dir: Path, first: date, last: date):
-    from ingestion.ingest import days_between, ingest
+def _ingest(data_dir: Path, first: date, last: date, every_days: int = 1, before_day=None):
+    """Ingest runs from `first` to `last` against the configured sources, with progress."""
+    from ingestion.ingest import IngestionFailed, ingest, run_days
+    from ingestion.sources import SourceConfigError, load_settings
+    from ingestion.vendors.serve import sources_path
 
-    days = days_between(first, last)
+    try:
+        settings = load_settings(sources_path(data_dir))
+        days = run_days(first, last, every_days)
+    except (SourceConfigError, ValueError) as error:
+        raise fail(str(error)) from None
     with _progress() as progress:
-        task = progress.add_task("ingest: days landed", total=len(days))
-        return ingest(
-            vendor_dir, data_dir, first, last, on_day_done=lambda _d: progress.advance(task)
-        )
+        task = progress.add_task("ingest: nightly runs done", total=len(days))
+        try:
+            return ingest(
+                settings,
+                data_dir,
+                first,
+                last,
+                every_days=every_days,
+                before_day=before_day,
+                on_day_done=lambda _day, _runs: progress.advance(task),
+            )
+        except IngestionFailed as error:
+            progress.stop()
+            err_console.print(f"[red]ingestion failed:[/red] {error}", soft_wrap=True)
+            raise typer.Exit(code=1) from None
+        except SourceConfigError as error:
+            raise fail(str(error)) from None
 
 
 def _print_landed(landed) -> None:
@@ -152,9 +172,17 @@ def demo(
     months: Annotated[int, typer.Option(min=2, max=24, help="Full months simulated.")] = 3,
 ) -> None:
     """Simulate an operator, ingest it, build the warehouse and last month's payouts."""
-    from igw.demo import DemoError, delivery_range, demo_period, prepare_data_dir
-    from ingestion.generator import generate_operator
+    from igw.demo import (
+        DEMO_RUN_EVERY_DAYS,
+        DemoError,
+        delivery_range,
+        demo_period,
+        end_of_day_iso,
+        prepare_data_dir,
+    )
+    from ingestion.generator import generate_operator, write_ground_truth
     from ingestion.vendors.outbox import write_vendor_outbox
+    from ingestion.vendors.serve import live_vendors
 
     started = time.monotonic()
     where = config.activate(data_dir)
@@ -170,8 +198,17 @@ def demo(
     with console.status("simulating the operator's source systems"):
         operator = generate_operator(seed=seed, players=players, start=period.start, months=months)
         write_vendor_outbox(operator, where.vendors)
-    first, last = delivery_range(where.vendors)
-    landed = _ingest(where.vendors, where.data_dir, first, last)
+        write_ground_truth(operator, where.data_dir / "ground_truth")
+    _, last = delivery_range(where.vendors)
+    with live_vendors(where.vendors, where.data_dir) as vendors:
+        console.print(f"Simulated vendors live at {vendors.root_url}/<source>/v1 (bearer tokens)")
+        landed = _ingest(
+            where.data_dir,
+            period.start,
+            last,
+            every_days=DEMO_RUN_EVERY_DAYS,
+            before_day=lambda day: vendors.set_clock(end_of_day_iso(day)),
+        )
     try:
         outcome = _build_warehouse()
         with console.status("payout: building statements month by month"):
@@ -217,6 +254,61 @@ def vendors_generate(
     console.print(f"Deliveries written under {where.vendors}")
 
 
+@vendors_app.command("serve")
+def vendors_serve(
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option(help="Loopback port to listen on.")] = 8765,
+    clock: Annotated[
+        str, typer.Option(help="Vendors' clock, ISO 8601 (default: all data published).")
+    ] = "",
+) -> None:
+    """Serve the simulated vendors on 127.0.0.1 until Ctrl-C.
+
+    Prints each source's base URL and the token environment to export, and writes
+    <data-dir>/sources.yaml so that `igw ingest` in another shell reaches them.
+    """
+    import threading
+
+    from ingestion.vendors.serve import live_vendors, sources_path
+
+    where = config.activate(data_dir)
+    if not where.vendors.is_dir() or not any(where.vendors.iterdir()):
+        raise fail(f"no simulated data at {where.vendors} (run `igw vendors generate` first)")
+    try:
+        with live_vendors(where.vendors, where.data_dir, port=port) as vendors:
+            if clock:
+                vendors.set_clock(clock)
+            _print_vendors(vendors, sources_path(where.data_dir))
+            threading.Event().wait()
+    except OSError as error:
+        raise fail(str(error)) from None
+    except KeyboardInterrupt:
+        console.print("vendors stopped")
+
+
+def _print_vendors(vendors, sources_file: Path) -> None:
+    from ingestion.vendors.simulator import SOURCES
+
+    table = Table(title="Simulated vendors (Ctrl-C stops them)", title_justify="left")
+    table.add_column("source")
+    table.add_column("base URL")
+    table.add_column("drop folder")
+    for source in SOURCES:
+        table.add_row(source, vendors.base_url(source), str(vendors.settings.store_dir / source))
+    console.print(table)
+    console.print("Tokens (export these in the shell that runs `igw ingest`):")
+    for name, value in vendors.token_environment().items():
+        console.print(f"  export {name}={value}", highlight=False, soft_wrap=True)
+    token = vendors.settings.tokens["crm"]
+    console.print(
+        f'Try: curl -H "Authorization: Bearer {token}" '
+        f'"{vendors.base_url("crm")}/v1/players?limit=2"',
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(f"Sources configuration written to {sources_file}", highlight=False)
+
+
 @app.command("ingest")
 def ingest_command(
     data_dir: DataDir = None,
@@ -224,21 +316,22 @@ def ingest_command(
         str, typer.Option("--from", help="First day, YYYY-MM-DD [yesterday].")
     ] = "",
     day_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD [--from].")] = "",
-    vendor_dir: Annotated[
-        Path | None, typer.Option(help="Where the vendors deliver [<data-dir>/vendors].")
-    ] = None,
+    every: Annotated[
+        int, typer.Option(min=1, help="Run every N days of the range (and on its last day).")
+    ] = 1,
 ) -> None:
-    """Pull every source for those days into the landing zone."""
+    """Run nightly ingestion for those days against the sources in <data-dir>/sources.yaml.
+
+    Each run lands what the vendors published up to the end of its day that earlier runs
+    had not landed. Tokens come from the environment variables the file names.
+    """
     where = config.activate(data_dir)
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
     first = parse_day(day_from, "--from") if day_from else yesterday
     last = parse_day(day_to, "--to") if day_to else first
     if last < first:
         raise fail(f"--to {last} is before --from {first}")
-    source = vendor_dir or where.vendors
-    if not Path(source).is_dir():
-        raise fail(f"no vendor deliveries at {source} (run `igw vendors generate` first)")
-    landed = _ingest(Path(source), where.data_dir, first, last)
+    landed = _ingest(where.data_dir, first, last, every_days=every)
     _print_landed(landed)
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from igw.config import Paths
 
 DEMO_MARKER = ".igw-demo"
+# The demo replays the year as weekly catch-up runs against the live vendors (a nightly
+# replay of a whole year would take several minutes); `igw ingest` runs nightly.
+DEMO_RUN_EVERY_DAYS = 7
 
 
 class DemoError(RuntimeError):
@@ -42,7 +45,8 @@ def prepare_data_dir(where: Paths) -> None:
     foreign = data_dir.exists() and any(p.name != "README.md" for p in data_dir.iterdir())
     if foreign and not (data_dir / DEMO_MARKER).exists():
         raise DemoError(f"{data_dir} holds data the demo did not make; pick an empty --data-dir")
-    for runtime in (where.vendors, where.landing, where.exports):
+    runtime_dirs = (where.vendors, where.landing, where.exports)
+    for runtime in (*runtime_dirs, data_dir / "quarantine", data_dir / "ingest_state"):
         shutil.rmtree(runtime, ignore_errors=True)
     where.warehouse.unlink(missing_ok=True)
     Path(str(where.warehouse) + ".wal").unlink(missing_ok=True)
@@ -58,6 +62,11 @@ def delivery_range(vendor_dir: Path) -> tuple[date, date]:
     if not days:
         raise DemoError(f"no deliveries under {vendor_dir}")
     return min(days), max(days)
+
+
+def end_of_day_iso(day: date) -> str:
+    """Midnight after `day`, UTC: when a nightly run for `day` starts."""
+    return f"{day + timedelta(days=1):%Y-%m-%d}T00:00:00Z"
 
 
 def landed_rows(landed: Counter) -> list[tuple[str, int]]:

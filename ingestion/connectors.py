@@ -100,11 +100,20 @@ def layout_for(entity: Entity) -> DeliveryLayout:
 
 def delivery_files(vendor_dir: Path, entity: Entity, day: date | None = None) -> list[Path]:
     """Every delivery file of the entity (of one day, if given), in name order."""
-    layout = layout_for(entity)
-    directory = Path(vendor_dir) / layout.directory
+    return delivery_files_in(Path(vendor_dir) / layout_for(entity).directory, entity, day)
+
+
+def drop_directory(drop_dir: Path, entity: Entity) -> Path:
+    """Where an entity's files sit inside its source's drop folder."""
+    return Path(drop_dir) / Path(layout_for(entity).directory).relative_to(entity.source)
+
+
+def delivery_files_in(directory: Path, entity: Entity, day: date | None = None) -> list[Path]:
+    """The entity's delivery files in `directory` (of one day, if given), in name order."""
+    directory = Path(directory)
     if not directory.is_dir():
         return []
-    pattern = layout.file_regex()
+    pattern = layout_for(entity).file_regex()
     files = []
     for path in directory.iterdir():
         match = pattern.match(path.name)
@@ -140,11 +149,15 @@ def _json_text_schema(entity: Entity) -> pa.Schema:
     return pa.schema([pa.field(f.name, _text_type(f.type)) for f in entity.schema])
 
 
-def conform_table(table: pa.Table, entity: Entity, allow_absent_nullable: bool) -> pa.Table:
+def conform_table(
+    table: pa.Table, entity: Entity, allow_absent_nullable: bool, strict: bool = True
+) -> pa.Table:
     """Cast parsed columns to the contract types; fail on missing or null required values.
 
     Casts from text are exact: arrow parses "12.3400" straight into decimal128(18,4) and
     refuses a value that would lose digits, and refuses a timestamp without a zone.
+    `strict=False` lets nulls through in required columns (the vendor side re-reading what
+    it sent, contract breaches included).
     """
     columns = []
     for field in entity.schema:
@@ -156,39 +169,67 @@ def conform_table(table: pa.Table, entity: Entity, allow_absent_nullable: bool) 
             column = pa.nulls(table.num_rows, field.type)
         else:
             raise ValueError(f"column {field.name!r} is missing")
-        if not field.nullable and column.null_count:
+        if strict and not field.nullable and column.null_count:
             raise ValueError(f"column {field.name!r} has {column.null_count} null(s)")
         columns.append(column)
-    return pa.Table.from_arrays(columns, schema=entity.schema)
+    schema = entity.schema if strict else pa.schema([f.with_nullable(True) for f in entity.schema])
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _parse_api_json(path: Path, entity: Entity) -> pa.Table:
+def _read_api_json(path: Path, entity: Entity) -> pa.Table:
     document = json.loads(path.read_bytes())
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise ValueError('expected an object with a "data" list')
-    records = document["data"]
+    return api_records_table(document["data"], entity)
+
+
+def api_records_table(records: list, entity: Entity) -> pa.Table:
+    """JSON records as a text table (decimals, times and dates stay strings).
+
+    A REST API may leave a null field out of a record (it reads as null). A value of the
+    wrong JSON type (a number where text belongs, say) is kept as text, so that validation
+    can reject that one record with its reason instead of the whole page failing here.
+    """
     if not all(isinstance(record, dict) for record in records):
         raise ValueError('"data" holds a non-object record')
-    table = pa.Table.from_pylist(records, schema=_json_text_schema(entity))
-    # A REST API may leave a null field out of a record; a required one is still checked.
-    return conform_table(table, entity, allow_absent_nullable=True)
+    schema = _json_text_schema(entity)
+    try:
+        return pa.Table.from_pylist(records, schema=schema)
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
+    columns = []
+    for field in schema:
+        values = [record.get(field.name) for record in records]
+        try:
+            columns.append(pa.array(values, field.type))
+        except (pa.ArrowException, TypeError, ValueError):
+            if pa.types.is_nested(field.type):
+                raise
+            columns.append(pa.array([_as_text(value) for value in values], pa.string()))
+    return pa.Table.from_arrays(columns, names=schema.names)
 
 
-def _parse_ndjson(path: Path, entity: Entity) -> pa.Table:
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _read_ndjson(path: Path, entity: Entity) -> pa.Table:
     text_schema = _json_text_schema(entity)
     if path.name.endswith(".gz") and not gzip.decompress(path.read_bytes()).strip():
-        return entity.schema.empty_table()
+        return text_schema.empty_table()
     options = pa_json.ParseOptions(explicit_schema=text_schema, unexpected_field_behavior="ignore")
-    table = pa_json.read_json(path, parse_options=options)
-    return conform_table(table, entity, allow_absent_nullable=True)
+    return pa_json.read_json(path, parse_options=options)
 
 
-def _parse_parquet(path: Path, entity: Entity) -> pa.Table:
-    table = pq.read_table(path)
-    return conform_table(table, entity, allow_absent_nullable=False)
+def _read_parquet(path: Path, entity: Entity) -> pa.Table:
+    return pq.read_table(path)
 
 
-def _parse_csv(path: Path, entity: Entity) -> pa.Table:
+def _read_csv(path: Path, entity: Entity) -> pa.Table:
     # Read every column as text and let the contract cast it, so "0.1000" never meets a float.
     names = entity.schema.names
     convert = pa_csv.ConvertOptions(
@@ -202,23 +243,41 @@ def _parse_csv(path: Path, entity: Entity) -> pa.Table:
         if field.name in table.column_names and pa.types.is_boolean(field.type):
             index = table.column_names.index(field.name)
             table = table.set_column(index, field.name, pc.utf8_lower(table.column(field.name)))
-    return conform_table(table, entity, allow_absent_nullable=False)
+    return table
 
 
-_PARSERS: dict[str, Callable[[Path, Entity], pa.Table]] = {
-    "json": _parse_api_json,
-    "ndjson.gz": _parse_ndjson,
-    "parquet": _parse_parquet,
-    "csv": _parse_csv,
+_READERS: dict[str, Callable[[Path, Entity], pa.Table]] = {
+    "json": _read_api_json,
+    "ndjson.gz": _read_ndjson,
+    "parquet": _read_parquet,
+    "csv": _read_csv,
 }
+# Formats whose records may leave a null field out (JSON); CSV and Parquet carry every column.
+_ABSENT_MEANS_NULL = {"json", "ndjson.gz"}
 
 
-def parse_delivery_file(path: Path, entity: Entity, source: str | None = None) -> pa.Table:
-    """Parse one delivery file into a contract-conforming table; ValueError if malformed."""
-    layout = layout_for(entity)
-    parser = _PARSERS[layout.file_format]
+def read_delivery_raw(path: Path, entity: Entity, source: str | None = None) -> pa.Table:
+    """One delivery file as delivered: text columns from JSON and CSV, typed from Parquet.
+
+    This is what validation sees, so a bad value rejects its record, not the file. A file
+    that cannot be read at all (truncated gzip, broken JSON) is a ValueError.
+    """
+    file_format = layout_for(entity).file_format
     try:
-        return parser(Path(path), entity)
+        return _READERS[file_format](Path(path), entity)
+    except _PARSE_ERRORS as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise ValueError(f"{source or path}: malformed {entity.key} delivery: {reason}") from error
+
+
+def parse_delivery_file(
+    path: Path, entity: Entity, source: str | None = None, strict: bool = True
+) -> pa.Table:
+    """Parse one delivery file into a contract-conforming table; ValueError if malformed."""
+    raw = read_delivery_raw(path, entity, source)
+    absent_means_null = layout_for(entity).file_format in _ABSENT_MEANS_NULL
+    try:
+        return conform_table(raw, entity, allow_absent_nullable=absent_means_null, strict=strict)
     except _PARSE_ERRORS as error:
         reason = " ".join(str(error).split()) or type(error).__name__
         raise ValueError(f"{source or path}: malformed {entity.key} delivery: {reason}") from error

@@ -18,7 +18,8 @@ runner = CliRunner()
         (["payout", "build", "--month", "2999-01"], "2999-01 has not ended"),
         (["ingest", "--from", "2026-08-05", "--to", "2026-08-01"], "is before --from"),
         (["ingest", "--from", "yesterday"], "--from must be a date YYYY-MM-DD"),
-        (["ingest", "--from", "2026-08-01"], "no vendor deliveries at"),
+        (["ingest", "--from", "2026-08-01"], "no sources configuration at"),
+        (["vendors", "serve"], "no simulated data at"),
         (["build"], "nothing landed under"),
     ],
 )

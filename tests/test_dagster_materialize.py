@@ -11,7 +11,9 @@ from handmade_operator import handmade_tables
 
 from igw.demo import delivery_range
 from ingestion.ingest import ingest
+from ingestion.sources import load_settings
 from ingestion.vendors.outbox import write_vendor_outbox
+from ingestion.vendors.serve import live_vendors, sources_path
 
 
 def test_materialize_a_daily_partition(dbt_manifest, data_dir):
@@ -23,18 +25,21 @@ def test_materialize_a_daily_partition(dbt_manifest, data_dir):
     vendors = data_dir / "vendors"
     write_vendor_outbox(handmade_tables(), vendors)
     first, _ = delivery_range(vendors)
-    # Every earlier day lands first; the partition under test is the day of hand_r1/hand_r2.
-    ingest(vendors, data_dir, first, date(2026, 8, 4))
-    rounds_file_count = len(list((data_dir / "landing/games/rounds").rglob("*.parquet")))
-
-    result = dg.materialize(
-        [*landing_assets, warehouse_daily],
-        partition_key="2026-08-05",
-        resources={
-            "igw": IgwResource(data_dir=str(data_dir)),
-            "dbt": defs.resources["dbt"],
-        },
-    )
+    with live_vendors(vendors, data_dir) as live:
+        # The vendors' clock: the nightly run of 08-04 happens at midnight after it.
+        live.set_clock("2026-08-05T00:00:00Z")
+        # Every earlier day lands first; the partition under test is the day of hand_r1/r2.
+        ingest(load_settings(sources_path(data_dir)), data_dir, first, date(2026, 8, 4))
+        rounds_file_count = len(list((data_dir / "landing/games/rounds").rglob("*.parquet")))
+        live.set_clock("2026-08-06T00:00:00Z")
+        result = dg.materialize(
+            [*landing_assets, warehouse_daily],
+            partition_key="2026-08-05",
+            resources={
+                "igw": IgwResource(data_dir=str(data_dir)),
+                "dbt": defs.resources["dbt"],
+            },
+        )
     assert result.success
     landed = {
         m.asset_key.to_user_string(): m.metadata["rows_landed"].value

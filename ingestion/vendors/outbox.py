@@ -204,34 +204,53 @@ def _stable_order(table: pa.Table, entity: Entity) -> pa.Table:
     return table.sort_by([(name, "ascending") for name in unique_keys])
 
 
+def _vendor_schema(entity: Entity) -> pa.Schema:
+    """The contract's columns with every field nullable: a vendor can break the contract
+    (a null key, say), and the simulator must be able to send that record."""
+    return pa.schema([field.with_nullable(True) for field in entity.schema])
+
+
 def _conform_input(table: pa.Table, entity: Entity) -> pa.Table:
     missing = [name for name in entity.schema.names if name not in table.column_names]
     if missing:
         raise ValueError(f"{entity.key}: table lacks contract columns {missing}")
     columns = [table.column(f.name).cast(f.type) for f in entity.schema]
-    for field, column in zip(entity.schema, columns, strict=True):
-        if not field.nullable and column.null_count:
-            raise ValueError(f"{entity.key}: {column.null_count} null(s) in required {field.name}")
-    return pa.Table.from_arrays(columns, schema=entity.schema)
+    breaches_contract = any(
+        column.null_count and not field.nullable
+        for field, column in zip(entity.schema, columns, strict=True)
+    )
+    schema = _vendor_schema(entity) if breaches_contract else entity.schema
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _write_day_file(path: Path, vendor_dir: Path, entity: Entity, rows: pa.Table) -> None:
     layout: DeliveryLayout = layout_for(entity)
     if path.exists():
         source = path.relative_to(vendor_dir).as_posix()
-        existing = parse_delivery_file(path, entity, source)
-        rows = pa.concat_tables([existing, rows])
+        existing = parse_delivery_file(path, entity, source, strict=False)
+        rows = pa.concat_tables([existing.cast(rows.schema), rows])
     _atomic_write(path, _ENCODERS[layout.file_format](_stable_order(rows, entity)))
 
 
-def write_entity(vendor_dir: Path, entity: Entity, table: pa.Table) -> list[Path]:
-    """Write one entity's rows, one file per delivery day (and partition); return the files."""
+def write_entity(
+    vendor_dir: Path, entity: Entity, table: pa.Table, published_on: pa.Array | None = None
+) -> list[Path]:
+    """Write one entity's rows, one file per publication day (and partition); return the files.
+
+    A row is published on its delivery day unless `published_on` (aligned with the rows)
+    says later: a late record sits in a later day's file, as a real vendor would send it.
+    """
     vendor_dir = Path(vendor_dir)
     table = _conform_input(table, entity)
     if table.num_rows == 0:
         return []
     layout = layout_for(entity)
-    days = delivery_days(table, entity)
+    if published_on is None:
+        days = delivery_days(table, entity)
+    else:
+        if len(published_on) != table.num_rows:
+            raise ValueError(f"{entity.key}: published_on is not aligned with the rows")
+        days = pa.array(published_on).cast(pa.int32()).to_numpy().astype(np.int64)
     if layout.partition_column:
         encoded = table.column(layout.partition_column).combine_chunks().dictionary_encode()
         partition_code = encoded.indices.to_numpy().astype(np.int64)
@@ -258,8 +277,9 @@ def write_entity(vendor_dir: Path, entity: Entity, table: pa.Table) -> list[Path
 def write_vendor_outbox(data: OperatorData | dict[str, pa.Table], vendor_dir: Path) -> None:
     """Write every given entity in its vendor's delivery format under `vendor_dir`."""
     tables = data if isinstance(data, dict) else data.tables
+    published_on = {} if isinstance(data, dict) else getattr(data, "published_on", {})
     for key in sorted(tables):
-        write_entity(Path(vendor_dir), contract_entity(key), tables[key])
+        write_entity(Path(vendor_dir), contract_entity(key), tables[key], published_on.get(key))
 
 
 def list_delivery_days(vendor_dir: Path, entity: Entity | str) -> list[date]:
