@@ -136,14 +136,17 @@ def _ingest(data_dir: Path, first: date, last: date, every_days: int = 1, before
             raise fail(str(error)) from None
 
 
-def _print_landed(landed) -> None:
+def _print_landed(landed, data_dir: Path) -> None:
     from igw.demo import landed_rows
+    from ingestion.quarantine import quarantine_counts
 
+    quarantined = quarantine_counts(data_dir)
     table = Table(title="Rows landed per entity", title_justify="left")
     table.add_column("entity")
-    table.add_column("rows", justify="right")
+    table.add_column("rows landed", justify="right")
+    table.add_column("quarantined", justify="right")
     for key, rows in landed_rows(landed):
-        table.add_row(key, f"{rows:,}")
+        table.add_row(key, f"{rows:,}", f"{quarantined.get(key, 0):,}")
     console.print(table)
 
 
@@ -169,7 +172,7 @@ def demo(
     seed: Annotated[
         int, typer.Option(help="Seed of the simulation (same seed, same operator).")
     ] = 7,
-    months: Annotated[int, typer.Option(min=2, max=24, help="Full months simulated.")] = 3,
+    months: Annotated[int, typer.Option(min=2, max=24, help="Full months simulated.")] = 12,
 ) -> None:
     """Simulate an operator, ingest it, build the warehouse and last month's payouts."""
     from igw.demo import (
@@ -216,7 +219,7 @@ def demo(
     except (DbtError, PayoutError) as error:
         raise fail(str(error)) from None
 
-    _print_landed(landed)
+    _print_landed(landed, where.data_dir)
     console.print(
         f"Models built: {outcome.models_built} ({len(outcome.succeeded)} dbt nodes passed)"
     )
@@ -232,11 +235,11 @@ def vendors_generate(
     players: Annotated[int, typer.Option(min=10)] = 500,
     seed: Annotated[int, typer.Option()] = 7,
     start: Annotated[str, typer.Option(help="First month, YYYY-MM.")] = "",
-    months: Annotated[int, typer.Option(min=2, max=24)] = 3,
+    months: Annotated[int, typer.Option(min=2, max=24)] = 12,
 ) -> None:
-    """Write a simulated operator's deliveries under <data-dir>/vendors."""
+    """Simulate an operator: its vendors' data under <data-dir>/vendors, and ground truth."""
     from igw.demo import demo_period
-    from ingestion.generator import generate_operator
+    from ingestion.generator import generate_operator, write_ground_truth
     from ingestion.vendors.outbox import write_vendor_outbox
 
     where = config.activate(data_dir)
@@ -251,7 +254,8 @@ def vendors_generate(
     with console.status("simulating"):
         operator = generate_operator(seed=seed, players=players, start=first_month, months=months)
         write_vendor_outbox(operator, where.vendors)
-    console.print(f"Deliveries written under {where.vendors}")
+        write_ground_truth(operator, where.data_dir / "ground_truth")
+    console.print(f"Vendors' data under {where.vendors}; ground truth under ground_truth/")
 
 
 @vendors_app.command("serve")
@@ -332,7 +336,7 @@ def ingest_command(
     if last < first:
         raise fail(f"--to {last} is before --from {first}")
     landed = _ingest(where.data_dir, first, last, every_days=every)
-    _print_landed(landed)
+    _print_landed(landed, where.data_dir)
 
 
 @app.command()
@@ -369,6 +373,43 @@ def payout_build(
     except (PayoutError, DbtError) as error:
         raise fail(str(error)) from None
     _print_statements(summary)
+
+
+@app.command()
+def bench(
+    players: Annotated[int, typer.Option(min=10, help="Players simulated.")] = 30000,
+    months: Annotated[int, typer.Option(min=1, max=24, help="Months simulated.")] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 7,
+    every: Annotated[int, typer.Option(min=1, help="Ingest every N days (1 = nightly).")] = 1,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Scratch folder [a temporary one, removed after].")
+    ] = None,
+) -> None:
+    """Measure generation and ingestion throughput and peak memory against floors."""
+    import shutil
+    import tempfile
+
+    from igw.bench import run_bench
+
+    scratch = work_dir or Path(tempfile.mkdtemp(prefix="igw-bench-"))
+    try:
+        with console.status(f"bench: {players:,} players over {months} months"):
+            report = run_bench(scratch, players, months, seed, every)
+    except RuntimeError as error:
+        raise fail(str(error)) from None
+    finally:
+        if work_dir is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    table = Table(
+        title=f"igw bench: {players:,} players, {months} months, "
+        f"{report.generate['rounds']:,} rounds, {report.ingest['rows']:,} rows landed",
+        title_justify="left",
+    )
+    for column in ("measure", "value", "vs floor", "peak RSS"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for line in report.lines():
+        table.add_row(*line)
+    console.print(table)
 
 
 @app.command()

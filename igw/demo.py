@@ -46,9 +46,11 @@ def prepare_data_dir(where: Paths) -> None:
     if foreign and not (data_dir / DEMO_MARKER).exists():
         raise DemoError(f"{data_dir} holds data the demo did not make; pick an empty --data-dir")
     runtime_dirs = (where.vendors, where.landing, where.exports)
-    for runtime in (*runtime_dirs, data_dir / "quarantine", data_dir / "ingest_state"):
+    scratch = ("quarantine", "ingest_state", "ground_truth")
+    for runtime in (*runtime_dirs, *(data_dir / name for name in scratch)):
         shutil.rmtree(runtime, ignore_errors=True)
     where.warehouse.unlink(missing_ok=True)
+    (data_dir / "sources.yaml").unlink(missing_ok=True)
     Path(str(where.warehouse) + ".wal").unlink(missing_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / DEMO_MARKER).write_text("made by `igw demo`; safe to delete\n")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -145,6 +145,25 @@ def _without_landed(
     return fresh, rows.num_rows - fresh.num_rows
 
 
+def _without_quarantined(
+    data_dir: Path, outcome: ValidationOutcome, since_day: date | None, columns: list[str]
+) -> ValidationOutcome:
+    """Drop rejected records that an earlier run quarantined already (look-back re-reads)."""
+    tables = []
+    source, name = outcome.entity.split(".")
+    for folder in sorted((Path(data_dir) / "quarantine" / source / name).glob("ingest_date=*")):
+        if since_day and date.fromisoformat(folder.name.split("=", 1)[1]) < since_day:
+            continue
+        tables += [pq.read_table(p, columns=columns) for p in sorted(folder.glob("*.parquet"))]
+    if not tables:
+        return outcome
+    seen = pc.is_in(
+        _key_strings(outcome.rejected, columns),
+        value_set=_key_strings(pa.concat_tables(tables), columns),
+    )
+    return replace(outcome, rejected=outcome.rejected.filter(pc.invert(seen)))
+
+
 def _newest_us(entity: Entity, rows: pa.Table) -> int | None:
     if rows.num_rows == 0:
         return None
@@ -201,7 +220,19 @@ class _Run:
         if raw.num_rows == 0:
             return entity.schema.empty_table()
         outcome = validate_batch(entity, raw)
-        check_rejection_threshold(outcome, self.settings.max_rejected_share)
+        if dedupe_columns and outcome.rejected.num_rows:
+            outcome = _without_quarantined(self.data_dir, outcome, dedupe_since, dedupe_columns)
+        if outcome.rejected.num_rows:
+            # Quarantined first, so a batch that fails its entity still shows why.
+            quarantine_id = (
+                f"{self.run_day:%Y%m%d}-{entity.source}-{entity.name}-q{_raw_digest(raw)}"
+            )
+            write_quarantine(self.data_dir, outcome, self.run_day, quarantine_id, source_uri)
+        # A share alone would fail a one-record batch for one bad record: a few rejected
+        # records are always quarantined, and only beyond them does the share apply.
+        if outcome.rejected.num_rows > self.settings.rejected_rows_always_allowed:
+            check_rejection_threshold(outcome, self.settings.max_rejected_share)
+        run.rows_quarantined += outcome.rejected.num_rows
         run.outcomes.append(outcome)
         valid = outcome.valid
         if dedupe_columns:
@@ -215,12 +246,6 @@ class _Run:
             if batch.written:
                 run.rows_landed += batch.rows
                 run.bytes_landed += batch.path.stat().st_size
-        if outcome.rejected.num_rows:
-            quarantine_id = (
-                f"{self.run_day:%Y%m%d}-{entity.source}-{entity.name}-q{_raw_digest(raw)}"
-            )
-            write_quarantine(self.data_dir, outcome, self.run_day, quarantine_id, source_uri)
-            run.rows_quarantined += outcome.rejected.num_rows
         newest = _newest_us(entity, outcome.valid)
         if newest is not None:
             lag = (self.until_us - newest) / 1e6

@@ -2,7 +2,7 @@
 
     <data-dir>/sources.yaml
         http:        {page_size, timeout_seconds, max_attempts, backoff_max_seconds}
-        validation:  {max_rejected_share}
+        validation:  {max_rejected_share, rejected_rows_always_allowed}
         lookback_hours: {crm.player_events: 168}   # re-read window for late records
         sources:
           affiliate: {base_url: http://…/affiliate, token_env: IGW_AFFILIATE_TOKEN,
@@ -54,7 +54,8 @@ class IngestSettings:
     timeout_seconds: float = 10.0
     max_attempts: int = 6
     backoff_max_seconds: float = 20.0
-    max_rejected_share: float = 0.05
+    max_rejected_share: float = 0.05  # a batch with more rejected records fails its entity
+    rejected_rows_always_allowed: int = 10  # ...unless it has at most this many
     lookback_hours: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LOOKBACK_HOURS))
 
     def source(self, name: str) -> SourceConfig:
@@ -71,7 +72,10 @@ class IngestSettings:
                 "max_attempts": self.max_attempts,
                 "backoff_max_seconds": self.backoff_max_seconds,
             },
-            "validation": {"max_rejected_share": self.max_rejected_share},
+            "validation": {
+                "max_rejected_share": self.max_rejected_share,
+                "rejected_rows_always_allowed": self.rejected_rows_always_allowed,
+            },
             "lookback_hours": dict(self.lookback_hours),
             "sources": {
                 name: {

@@ -35,7 +35,8 @@ def check_summary(runs: Sequence[EntityRun]) -> dict:
             evaluated += outcome.valid.num_rows + outcome.rejected.num_rows
             for check in outcome.checks:
                 if check.unexpected_count:
-                    failed[check.name] = failed.get(check.name, 0) + check.unexpected_count
+                    name = check.name if check.column is None else f"{check.name}({check.column})"
+                    failed[name] = failed.get(name, 0) + check.unexpected_count
     quarantined = sum(run.rows_quarantined for run in runs)
     return {
         "passed": quarantined == 0,
