@@ -172,7 +172,13 @@ def conform_table(
         if strict and not field.nullable and column.null_count:
             raise ValueError(f"column {field.name!r} has {column.null_count} null(s)")
         columns.append(column)
-    schema = entity.schema if strict else pa.schema([f.with_nullable(True) for f in entity.schema])
+    breaches = any(
+        column.null_count and not field.nullable
+        for field, column in zip(entity.schema, columns, strict=True)
+    )
+    schema = entity.schema
+    if breaches:
+        schema = pa.schema([f.with_nullable(True) for f in entity.schema])
     return pa.Table.from_arrays(columns, schema=schema)
 
 
@@ -284,10 +290,11 @@ def parse_delivery_file(
 
 
 def read_delivery(vendor_dir: Path, entity: Entity, day: date) -> list[tuple[pa.Table, str]]:
-    """Every file delivered for `day`, parsed, with its path relative to `vendor_dir`."""
+    """Every file delivered for `day`, typed as the contract says, with its path relative to
+    `vendor_dir`. Nulls a vendor sent in required columns stay (validation rejects them)."""
     vendor_dir = Path(vendor_dir)
     deliveries = []
     for path in delivery_files(vendor_dir, entity, day):
         source = path.relative_to(vendor_dir).as_posix()
-        deliveries.append((parse_delivery_file(path, entity, source), source))
+        deliveries.append((parse_delivery_file(path, entity, source, strict=False), source))
     return deliveries

@@ -29,7 +29,8 @@ def test_materialize_a_daily_partition(dbt_manifest, data_dir):
         # The vendors' clock: the nightly run of 08-04 happens at midnight after it.
         live.set_clock("2026-08-05T00:00:00Z")
         # Every earlier day lands first; the partition under test is the day of hand_r1/r2.
-        ingest(load_settings(sources_path(data_dir)), data_dir, first, date(2026, 8, 4))
+        settings = load_settings(sources_path(data_dir))
+        ingest(settings, data_dir, first, date(2026, 8, 4), every_days=7)
         rounds_file_count = len(list((data_dir / "landing/games/rounds").rglob("*.parquet")))
         live.set_clock("2026-08-06T00:00:00Z")
         result = dg.materialize(
@@ -62,3 +63,20 @@ def test_materialize_a_daily_partition(dbt_manifest, data_dir):
         ).fetchall()
     # stakes 100 + 50, wins 30 + 80 → GGR 40; jackpot 0.45 + 0.25 → NGR 39.30
     assert day == [(Decimal("40"), Decimal("39.30"))]
+
+    # Every landing asset reported its Great Expectations suite as an asset check, and the
+    # hand-made deliveries of 08-05 broke none of it.
+    checks = {
+        e.asset_key.to_user_string(): e.passed
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "contract_expectations"
+    }
+    assert len(checks) == 13 and all(checks.values())
+    rounds = next(
+        e.event_specific_data.materialization
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "games/rounds"
+    )
+    assert rounds.metadata["bytes_landed"].value > 0
+    # The newest round landed (hand_r2, updated 08-05 11:00) is 13 h before the day's end.
+    assert rounds.metadata["lag_seconds"].value == 13 * 3600
