@@ -23,6 +23,7 @@ from tenacity import (
 from ingestion.sources import IngestSettings, SourceConfig
 
 _RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER_SECONDS = 120.0  # a longer Retry-After is treated as "down"
 
 
 class VendorUnavailable(RuntimeError):
@@ -99,7 +100,8 @@ class VendorClient:
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, _TransientStatus) and error.retry_after is not None:
-            return min(error.retry_after, self.settings.backoff_max_seconds)
+            # The vendor said when to come back; earlier would only be refused again.
+            return min(error.retry_after, MAX_RETRY_AFTER_SECONDS)
         return self._backoff(state)
 
     def _note_retry(self, state: RetryCallState) -> None:
