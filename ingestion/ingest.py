@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -222,17 +223,8 @@ class _Run:
         outcome = validate_batch(entity, raw)
         if dedupe_columns and outcome.rejected.num_rows:
             outcome = _without_quarantined(self.data_dir, outcome, dedupe_since, dedupe_columns)
-        if outcome.rejected.num_rows:
-            # Quarantined first, so a batch that fails its entity still shows why.
-            quarantine_id = (
-                f"{self.run_day:%Y%m%d}-{entity.source}-{entity.name}-q{_raw_digest(raw)}"
-            )
-            write_quarantine(self.data_dir, outcome, self.run_day, quarantine_id, source_uri)
-        # A share alone would fail a one-record batch for one bad record: a few rejected
-        # records are always quarantined, and only beyond them does the share apply.
-        if outcome.rejected.num_rows > self.settings.rejected_rows_always_allowed:
-            check_rejection_threshold(outcome, self.settings.max_rejected_share)
-        run.rows_quarantined += outcome.rejected.num_rows
+        self.quarantine(entity, run, outcome, _raw_digest(raw), source_uri)
+        self.check_threshold(outcome)
         run.outcomes.append(outcome)
         valid = outcome.valid
         if dedupe_columns:
@@ -240,17 +232,38 @@ class _Run:
                 self.data_dir, entity, valid, dedupe_since, dedupe_columns
             )
             run.duplicates_skipped += skipped
+        self.land_valid(entity, run, valid, source_uri)
+        self.note_lag(entity, run, outcome.valid)
+        return outcome.valid
+
+    def quarantine(
+        self, entity: Entity, run: EntityRun, outcome: ValidationOutcome, digest: str, source: str
+    ) -> None:
+        # Quarantined before the threshold is checked, so a failing batch still shows why.
+        if outcome.rejected.num_rows:
+            quarantine_id = f"{self.run_day:%Y%m%d}-{entity.source}-{entity.name}-q{digest}"
+            write_quarantine(self.data_dir, outcome, self.run_day, quarantine_id, source)
+            run.rows_quarantined += outcome.rejected.num_rows
+
+    def check_threshold(self, outcome: ValidationOutcome) -> None:
+        # A share alone would fail a one-record batch for one bad record: a few rejected
+        # records are always quarantined, and only beyond them does the share apply.
+        if outcome.rejected.num_rows > self.settings.rejected_rows_always_allowed:
+            check_rejection_threshold(outcome, self.settings.max_rejected_share)
+
+    def land_valid(self, entity: Entity, run: EntityRun, valid: pa.Table, source: str) -> None:
         if valid.num_rows:
-            batch = land_batch(self.data_dir, entity, self.run_day, valid, source_uri)
+            batch = land_batch(self.data_dir, entity, self.run_day, valid, source)
             run.batches.append(batch.batch_id)
             if batch.written:
                 run.rows_landed += batch.rows
                 run.bytes_landed += batch.path.stat().st_size
-        newest = _newest_us(entity, outcome.valid)
+
+    def note_lag(self, entity: Entity, run: EntityRun, valid: pa.Table) -> None:
+        newest = _newest_us(entity, valid)
         if newest is not None:
             lag = (self.until_us - newest) / 1e6
             run.lag_seconds = lag if run.lag_seconds is None else min(run.lag_seconds, lag)
-        return outcome.valid
 
 
 def _ingest_api(ctx: _Run, entity: Entity, run: EntityRun, state: EntityState) -> None:
@@ -303,11 +316,13 @@ def _ingest_provider_reports(ctx: _Run, entity: Entity, run: EntityRun, state: E
 
 
 def _ingest_files(ctx: _Run, entity: Entity, run: EntityRun, state: EntityState) -> None:
+    """Land the new and changed files, validated together (one suite run per entity and
+    run, not per file) and landed one batch per file."""
     source = ctx.settings.source(entity.source)
     if source.drop_dir is None:
         raise SourceConfigError(f"{entity.source}: no drop_dir configured for its files")
-    directory = drop_directory(source.drop_dir, entity)
-    for path in delivery_files_in(directory, entity):
+    pending = []  # (name, sha256, raw table)
+    for path in delivery_files_in(drop_directory(source.drop_dir, entity), entity):
         if delivery_day_of(path) > ctx.run_day:
             continue
         name = f"{entity.source}/{path.relative_to(source.drop_dir).as_posix()}"
@@ -315,12 +330,32 @@ def _ingest_files(ctx: _Run, entity: Entity, run: EntityRun, state: EntityState)
         digest = hashlib.sha256(content).hexdigest()
         if state.files.get(name) == digest:
             continue
-        raw = read_delivery_raw(path, entity, name)
+        pending.append((name, digest, read_delivery_raw(path, entity, name)))
         run.files += 1
         run.bytes_fetched += len(content)
-        ctx.land(entity, run, raw, name)
+    if not pending:
+        return
+    raws = [raw for _, _, raw in pending]
+    combined = pa.concat_tables(raws, promote_options="permissive")
+    run.rows_fetched += combined.num_rows
+    outcome = validate_batch(entity, combined)
+    file_of_row = np.repeat(np.arange(len(pending)), [raw.num_rows for raw in raws])
+    rejected_file = file_of_row[outcome.rejected.column("_row_number").to_numpy()]
+    kept = np.ones(len(file_of_row), dtype=bool)
+    kept[outcome.rejected.column("_row_number").to_numpy()] = False
+    valid_file = file_of_row[kept]
+    if len(valid_file) != outcome.valid.num_rows:
+        raise RuntimeError(f"{entity.key}: validation lost track of rows")
+    for index, (name, _, raw) in enumerate(pending):
+        part = replace(outcome, rejected=outcome.rejected.filter(rejected_file == index))
+        ctx.quarantine(entity, run, part, _raw_digest(raw), name)
+    ctx.check_threshold(outcome)
+    run.outcomes.append(outcome)
+    for index, (name, digest, _) in enumerate(pending):
+        ctx.land_valid(entity, run, outcome.valid.filter(valid_file == index), name)
         state.files[name] = digest
         save_state(ctx.data_dir, entity, state)  # a file landed is never fetched again
+    ctx.note_lag(entity, run, outcome.valid)
 
 
 def ingest_entity(ctx: _Run, entity: Entity) -> EntityRun:

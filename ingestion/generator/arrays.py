@@ -30,6 +30,10 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 HOURLY_WEIGHTS = np.array(
     [3, 2, 1, 1, 1, 1, 2, 3, 4, 4, 5, 5, 6, 6, 6, 6, 7, 8, 9, 10, 10, 9, 7, 5], dtype=float
 )
+# Activity per weekday, Monday first, mean 1: people gamble (and click) more at weekends.
+WEEKDAY_WEIGHTS = np.array([0.88, 0.84, 0.88, 0.94, 1.08, 1.25, 1.13])
+WEEKDAY_WEIGHTS = WEEKDAY_WEIGHTS / WEEKDAY_WEIGHTS.mean()
+_EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,17 @@ def date_of(day_number_value: int) -> date:
     return date.fromordinal(int(day_number_value) + _EPOCH_ORDINAL)
 
 
+def weekday_of(day_numbers: np.ndarray) -> np.ndarray:
+    """Monday 0 .. Sunday 6 of days since the epoch."""
+    return (np.asarray(day_numbers) + _EPOCH_WEEKDAY) % 7
+
+
+def seasonal_days(rng: np.random.Generator, first_day: int, days: int, size: int) -> np.ndarray:
+    """`size` day numbers from `first_day` on, weekends drawn more often than weekdays."""
+    weights = WEEKDAY_WEIGHTS[weekday_of(first_day + np.arange(days))]
+    return first_day + choose(rng, weights, size)
+
+
 def day_start_us(day: date) -> int:
     moment = datetime.combine(day, time(0), tzinfo=UTC)
     return int(moment.timestamp()) * US_PER_SECOND
@@ -87,8 +102,8 @@ def money(units: np.ndarray, null_mask: np.ndarray | None = None) -> pa.Array:
         units = np.where(null_mask, 0, units)  # defined bytes under nulls: byte-identical runs
     words = np.empty((len(units), 2), dtype=np.int64)
     words[:, 0] = units
-    words[:, 1] = units >> 63
-    buffers = [validity(null_mask), pa.py_buffer(words.tobytes())]
+    np.right_shift(units, 63, out=words[:, 1])
+    buffers = [validity(null_mask), pa.py_buffer(words)]  # shares the numpy memory
     null_count = int(null_mask.sum()) if null_mask is not None else 0
     return pa.Array.from_buffers(MONEY, len(units), buffers, null_count=null_count)
 
@@ -124,6 +139,103 @@ def numbered(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """Ids like `clk_0000001`: prefix + zero-padded number, built in arrow."""
     digits = pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string())
     return pc.binary_join_element_wise(prefix, pc.utf8_lpad(digits, width, "0"), "")
+
+
+_THREE_DIGITS = np.array([list(f"{n:03d}".encode()) for n in range(1000)], dtype=np.uint8)
+
+
+def _string_array(size: int, offsets: np.ndarray, text: np.ndarray) -> pa.Array:
+    """A string array over numpy buffers (no copy; numpy's pages, huge where possible)."""
+    return pa.Array.from_buffers(
+        pa.string(), size, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(text))]
+    )
+
+
+def fixed_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    """Like `numbered`, built in numpy as a fixed-width byte matrix: the fast path for big
+    tables. Digits are copied three at a time from a table of "000".."999"; the prefix
+    rides along with the leading group.
+    """
+    numbers = np.asarray(numbers, dtype=np.int64)
+    size = len(numbers)
+    if size and int(numbers.max()) >= 10**width:
+        width = len(str(int(numbers.max())))
+    row = len(prefix) + width
+    if size * row >= 2**31:  # one string array holds at most 2 GiB of text
+        half = size // 2
+        return pa.chunked_array(
+            [fixed_ids(prefix, numbers[:half], width), fixed_ids(prefix, numbers[half:], width)]
+        )
+    lead = width % 3 or 3
+    head_values = 10**lead
+    head = np.empty((head_values, len(prefix) + lead), dtype=np.uint8)
+    head[:, : len(prefix)] = np.frombuffer(prefix.encode(), dtype=np.uint8)
+    head[:, len(prefix) :] = _THREE_DIGITS[:head_values, 3 - lead :]
+    text = np.empty((size, row), dtype=np.uint8)
+    rest = numbers
+    end = row
+    while end > len(prefix) + lead:  # one pass per three digits, not per row
+        text[:, end - 3 : end] = np.take(_THREE_DIGITS, rest % 1000, axis=0)
+        rest = rest // 1000
+        end -= 3
+    text[:, :end] = np.take(head, rest, axis=0)
+    offsets = np.arange(0, (size + 1) * row, row, dtype=np.int32)
+    return _string_array(size, offsets, text)
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A small set of strings as a padded byte matrix, for gathering big string columns."""
+
+    matrix: np.ndarray  # (values, widest) uint8, zero-padded
+    lengths: np.ndarray  # bytes per value
+
+    @classmethod
+    def of(cls, values: Sequence[str] | pa.Array) -> TextTable:
+        array = pa.array(values, pa.string()) if not isinstance(values, pa.Array) else values
+        lengths = pc.binary_length(array).to_numpy(zero_copy_only=False).astype(np.int64)
+        widest = int(lengths.max()) if len(lengths) else 0
+        padded = pc.utf8_rpad(array, widest, "\0") if widest else array
+        # utf8_rpad counts characters; ids and codes are ASCII, so characters are bytes.
+        data = padded.buffers()[2]
+        start = padded.offset * widest
+        matrix = np.frombuffer(data, dtype=np.uint8)[start : start + len(array) * widest]
+        return cls(matrix.reshape(len(array), widest).copy(), lengths)
+
+    def take(self, index: np.ndarray) -> pa.Array:
+        """values[index] as a string array, built in numpy."""
+        index = np.asarray(index)
+        size = len(index)
+        widths = np.unique(self.lengths)
+        if len(widths) == 1:
+            width = int(widths[0])
+            offsets = np.arange(0, (size + 1) * width, width, dtype=np.int32)
+            return _string_array(size, offsets, np.take(self.matrix, index, axis=0))
+        lengths = self.lengths[index]
+        offsets = np.zeros(size + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        used = np.arange(self.matrix.shape[1]) < lengths[:, None]
+        return _string_array(size, offsets, np.take(self.matrix, index, axis=0)[used])
+
+
+def mostly(common: str, other: str, is_other: np.ndarray) -> pa.Array:
+    """`common` on every row, `other` where `is_other`: a column that rarely changes (a
+    round's status) built as one repeated byte pattern, widened and patched at the few
+    other rows. `other` must be at least as long as `common`."""
+    is_other = np.asarray(is_other, dtype=bool)
+    size = len(is_other)
+    wide, narrow = len(other.encode()), len(common.encode())
+    if wide < narrow:
+        raise ValueError("the rare value must not be shorter than the common one")
+    lengths = np.where(is_other, wide, narrow).astype(np.int32)
+    offsets = np.zeros(size + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    text = np.frombuffer(common.encode() * size, dtype=np.uint8)
+    rows = np.flatnonzero(is_other)
+    if len(rows):
+        text = np.insert(text, np.repeat((rows + 1) * narrow, wide - narrow), 0)
+        text[offsets[rows][:, None] + np.arange(wide)] = np.frombuffer(other.encode(), np.uint8)
+    return _string_array(size, offsets, text)
 
 
 def labels(values: Sequence[str | None], index: np.ndarray, null_mask=None) -> pa.Array:

@@ -11,9 +11,19 @@ from ingestion.generator.arrays import Period, date_of, dates, labels, money, ta
 
 BASE_CURRENCY = "EUR"
 # Where each rate starts, in ten-thousandths of a euro per unit, and its daily wobble.
-_OPENING_RATE = {"USD": 9_200, "GBP": 11_700}
-_DAILY_STEP = {"USD": 30, "GBP": 40}
+_OPENING_RATE = {"USD": 9_200, "GBP": 11_700, "SEK": 875, "NOK": 855}
+_DAILY_STEP = {"USD": 30, "GBP": 40, "SEK": 3, "NOK": 3}
+# Rates drift but are pulled back toward where they started, so a year stays plausible.
+_PULL_BACK = 0.97
 GAP_CURRENCY = "USD"
+
+
+def _rate_path(rng: np.random.Generator, opening: int, step: int, days: int) -> np.ndarray:
+    steps = rng.integers(-step, step + 1, days)
+    deviation = np.zeros(days, dtype=np.int64)
+    for day in range(1, days):  # one step per day of the period, not per row
+        deviation[day] = int(_PULL_BACK * deviation[day - 1]) + steps[day]
+    return opening + deviation
 
 
 def make_fx_rates(
@@ -29,8 +39,9 @@ def make_fx_rates(
     rate_day, currency, rate = [], [], []
     quoted = sorted(set(currencies) - {BASE_CURRENCY})
     for index, code in enumerate(quoted):
-        steps = rng.integers(-_DAILY_STEP.get(code, 30), _DAILY_STEP.get(code, 30) + 1, period.days)
-        units = _OPENING_RATE.get(code, 10_000) + np.cumsum(steps)
+        units = _rate_path(
+            rng, _OPENING_RATE.get(code, 10_000), _DAILY_STEP.get(code, 30), period.days
+        )
         keep = day_numbers != gap_day if code == GAP_CURRENCY else np.ones(period.days, bool)
         rate_day.append(day_numbers[keep])
         currency.append(np.full(int(keep.sum()), index))

@@ -1,7 +1,8 @@
 """The game aggregator's catalogue: 24 games from 4 providers, and how each category plays.
 
 How a category plays (win chance, payout shape, round length) is what makes the house
-edge of the generated rounds come out near 1 - rtp.
+edge of the generated rounds come out near 1 - rtp. Everything per round is a lookup by
+game plus one uniform draw, so that the rounds table (the volume driver) stays cheap.
 """
 
 from __future__ import annotations
@@ -33,12 +34,12 @@ _CATALOGUE = (
     ("lumen", "slots", "Midnight Sun Reels", False),
     ("lumen", "slots", "Reindeer Riches", False),
     ("lumen", "slots", "Sauna Spins", False),
-    ("kestrel", "slots", "Kestrel Quest", True),
-    ("kestrel", "slots", "Sky Falcon Deluxe", False),
-    ("kestrel", "slots", "Book of Tides", False),
-    ("kestrel", "slots", "Fruit Storm 10K", False),
-    ("kestrel", "crash", "Rocket Rush", False),
-    ("kestrel", "crash", "Plinko Peak", False),
+    ("swift", "slots", "Swift Quest", True),
+    ("swift", "slots", "Sky Falcon Deluxe", False),
+    ("swift", "slots", "Book of Tides", False),
+    ("swift", "slots", "Fruit Storm 10K", False),
+    ("swift", "crash", "Rocket Rush", False),
+    ("swift", "crash", "Plinko Peak", False),
     ("orbit", "live", "Orbit Live Roulette", False),
     ("orbit", "live", "Orbit Live Blackjack", False),
     ("orbit", "live", "Lightning Baccarat Live", False),
@@ -56,6 +57,27 @@ _CATALOGUE = (
 _BONUS_CONTRIBUTION = {"slots": 10_000, "crash": 5_000, "live": 1_000, "table": 1_000, "sports": 0}
 # How popular a category is (share of rounds before a player's own favourite).
 _POPULARITY = {"slots": 6.0, "live": 2.0, "table": 1.0, "crash": 1.0, "sports": 1.5}
+# Return to player, in ten-thousandths, per category: slots keep 3.5-6%, live and table
+# games 1.5-3% (roulette 2.7%), crash 3-4%, and the sportsbook's margin is 5-7%.
+_RTP_RANGE = {
+    "slots": (9_400, 9_650),
+    "live": (9_700, 9_850),
+    "table": (9_730, 9_860),
+    "crash": (9_600, 9_700),
+    "sports": (9_300, 9_500),
+}
+# Chance that a round wins anything; even-money games win about rtp / 2 at 2x.
+_WIN_CHANCE = {"slots": 0.40, "crash": 0.45, "sports": 0.45}
+# Round length: fixed seconds + uniform extra seconds (sports settle when the event ends).
+_DURATION_SECONDS = {
+    "slots": (1.5, 4.5),
+    "live": (25.0, 45.0),
+    "table": (15.0, 30.0),
+    "crash": (3.0, 22.0),
+    "sports": (3_600.0, 47 * 3_600.0),
+}
+# How much a round's stake differs from the player's usual one, by category.
+STAKE_FACTOR = {"slots": 0.6, "live": 1.6, "table": 1.3, "crash": 0.8, "sports": 2.0}
 
 
 @dataclass(frozen=True)
@@ -68,6 +90,12 @@ class Catalogue:
     rtp_units: np.ndarray  # rtp in ten-thousandths
     jackpot: np.ndarray  # bool: contributes to a progressive jackpot
     popularity: np.ndarray
+    win_chance: np.ndarray  # per game: chance that a round wins anything
+    win_scale: np.ndarray  # per game: mean winning multiple (rtp / win chance)
+    win_shape: np.ndarray  # per game: 0 exponential spread, 1 fixed (even money), 2 uniform
+    stake_factor: np.ndarray  # per game: stake relative to the player's usual one
+    duration_base_us: np.ndarray  # per game: shortest round
+    duration_span_us: np.ndarray  # per game: uniform extra length
 
 
 def make_games(rng: np.random.Generator, period: Period) -> Catalogue:
@@ -75,15 +103,24 @@ def make_games(rng: np.random.Generator, period: Period) -> Catalogue:
     providers = sorted({provider for provider, *_ in _CATALOGUE})
     provider_of_game = np.array([providers.index(p) for p, *_ in _CATALOGUE])
     category = np.array([CATEGORIES.index(c) for _, c, *_ in _CATALOGUE])
+    names = [CATEGORIES[c] for c in category]
     per_provider = np.zeros(len(providers), dtype=int)
     game_ids = []
     for provider in provider_of_game:
         per_provider[provider] += 1
         game_ids.append(f"{providers[provider]}-{per_provider[provider]:03d}")
-    rtp_units = rng.integers(9_400, 9_801, count)
-    contribution = np.array([_BONUS_CONTRIBUTION[CATEGORIES[c]] for c in category])
-    popularity = np.array([_POPULARITY[CATEGORIES[c]] for c in category])
+    low = np.array([_RTP_RANGE[name][0] for name in names])
+    high = np.array([_RTP_RANGE[name][1] for name in names])
+    rtp_units = rng.integers(low, high + 1)
+    contribution = np.array([_BONUS_CONTRIBUTION[name] for name in names])
+    popularity = np.array([_POPULARITY[name] for name in names])
     popularity = popularity * rng.lognormal(0.0, 0.6, count)
+    rtp = rtp_units / 10_000
+    win_chance = np.array([_WIN_CHANCE.get(name, 0.0) for name in names])
+    even_money = win_chance == 0
+    win_chance = np.where(even_money, rtp / 2.0, win_chance)
+    win_shape = np.select([even_money, category == CATEGORIES.index("sports")], [1, 2], default=0)
+    duration = np.array([_DURATION_SECONDS[name] for name in names]) * US_PER_SECOND
 
     # Two games get a second version during the period: their bonus contribution changed.
     changed = np.flatnonzero(category == 0)[:2]
@@ -116,38 +153,35 @@ def make_games(rng: np.random.Generator, period: Period) -> Catalogue:
         rtp_units=rtp_units,
         jackpot=np.array([jackpot for *_, jackpot in _CATALOGUE]),
         popularity=popularity,
+        win_chance=win_chance.astype(np.float32),
+        win_scale=(rtp / win_chance).astype(np.float32),
+        win_shape=win_shape.astype(np.int8),
+        stake_factor=np.array([STAKE_FACTOR[name] for name in names], dtype=np.float32),
+        duration_base_us=duration[:, 0].astype(np.int64),
+        duration_span_us=(duration[:, 1]).astype(np.float32),
     )
 
 
-def round_durations(rng: np.random.Generator, category: np.ndarray) -> np.ndarray:
-    """Microseconds from a round's start to its settlement, by category."""
-    size = len(category)
-    seconds = np.select(
-        [category == 0, category == 1, category == 2, category == 3],
-        [
-            rng.uniform(1.5, 6.0, size),  # slots spin
-            rng.uniform(25.0, 70.0, size),  # live dealer round
-            rng.uniform(15.0, 45.0, size),  # RNG table hand
-            rng.uniform(3.0, 25.0, size),  # crash flight
-        ],
-        # sports: settles when the event ends, often hours later, sometimes the next day
-        default=rng.uniform(1.0, 48.0, size) * 3600.0,
-    )
-    return (seconds * US_PER_SECOND).astype(np.int64)
+def round_durations(rng: np.random.Generator, catalogue: Catalogue, game: np.ndarray) -> np.ndarray:
+    """Microseconds from a round's start to its settlement."""
+    extra = catalogue.duration_span_us[game] * rng.random(len(game), dtype=np.float32)
+    return catalogue.duration_base_us[game] + extra.astype(np.int64)
 
 
-def win_multipliers(rng: np.random.Generator, category: np.ndarray, rtp: np.ndarray) -> np.ndarray:
-    """Win as a multiple of the stake; 0 for a lost round; mean close to the game's rtp."""
-    size = len(category)
-    # Even-money games (live, table) win about half the time at 2x; the others win less
-    # often with a spread of payouts whose mean keeps the expected return at rtp.
-    win_chance = np.select(
-        [category == 0, category == 3, category == 4], [0.28, 0.45, 0.42], default=rtp / 2.0
+def win_multipliers(rng: np.random.Generator, catalogue: Catalogue, game: np.ndarray) -> np.ndarray:
+    """Win as a multiple of the stake (0 for a lost round), mean the game's rtp.
+
+    One uniform draw decides both whether the round wins and, rescaled, how much: given a
+    win, u / chance is again uniform, so -log(1 - u / chance) is an exponential spread.
+    """
+    chance = catalogue.win_chance[game]
+    draw = rng.random(len(game), dtype=np.float32)
+    won = draw < chance
+    within = np.minimum(draw / chance, np.float32(0.999999))
+    shape = catalogue.win_shape[game]
+    spread = np.where(
+        shape == 0,
+        -np.log1p(-within),
+        np.where(shape == 1, np.float32(1.0), np.float32(0.5) + within),
     )
-    spread = np.select(
-        [category == 0, category == 3, category == 4],
-        [rng.exponential(1.0, size), rng.exponential(1.0, size), rng.gamma(4.0, 0.25, size)],
-        default=1.0,
-    )
-    won = rng.random(size) < win_chance
-    return np.where(won, rtp / win_chance * spread, 0.0)
+    return np.where(won, catalogue.win_scale[game] * spread, np.float32(0.0))

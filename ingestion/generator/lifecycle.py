@@ -153,7 +153,7 @@ def make_lifecycle(rng: np.random.Generator, period: Period, population: Populat
         if not (category == forced_category).any():
             category[_early_pick(rng, population, free, 1)] = forced_category
             free = category == 3
-    erased = _early_pick(rng, population, free, 2)
+    erased = _early_pick(rng, population, free, max(2, round(0.001 * count)))
     category[erased] = 2
 
     activity_end_us = np.full(count, period.end_us, dtype=np.int64)
@@ -210,26 +210,35 @@ def add_fraud_events(
     chargeback_us: np.ndarray,
     first_deposit_us: np.ndarray,
     depositor: np.ndarray,
-) -> None:
-    """Fraud flags (after chargebacks, bonus abuse, multi-accounting) and some clearances."""
+) -> np.ndarray:
+    """Fraud flags (after chargebacks, bonus abuse, multi-accounting) and some clearances.
+
+    Returns, per chargeback, whether it got its player flagged (chargeback fraud).
+    """
     log = lifecycle.log
     # Half the chargebacks look like stolen cards and get the player flagged.
     stolen = rng.random(len(chargeback_player)) < 0.5
+    if len(stolen):
+        stolen[np.argmin(chargeback_us)] = True  # at least one, early enough to be flagged
     flagged = [chargeback_player[stolen]]
     flagged_us = [chargeback_us[stolen] + rng.integers(0, 2 * US_PER_DAY, int(stolen.sum()))]
     reasons = [np.full(int(stolen.sum()), 6)]
 
-    abusers = np.flatnonzero(depositor & (rng.random(population.count) < 0.005))
-    if len(flagged[0]) + len(abusers) < 2:
-        abusers = np.union1d(abusers, np.flatnonzero(depositor)[:2])
-    flagged.append(abusers)
+    # Bonus-abuse rings: most of their accounts are caught within weeks.
+    abusers = np.flatnonzero(population.bonus_abuser & depositor)
+    spotted = rng.random(len(abusers)) < 0.6
+    spotted[:1] = True  # at least one abuser is caught
+    caught = abusers[spotted]
+    flagged.append(caught)
     flagged_us.append(
-        first_deposit_us[abusers] + rng.integers(US_PER_DAY, 30 * US_PER_DAY, len(abusers))
+        first_deposit_us[caught] + rng.integers(5 * US_PER_DAY, 30 * US_PER_DAY, len(caught))
     )
-    reasons.append(np.full(len(abusers), 7))
+    reasons.append(np.full(len(caught), 7))
 
-    third = population.chains[:, 2]
-    caught = third[depositor[third] & (rng.random(len(third)) < 0.3)]
+    # Other rings: some duplicate accounts are caught by the risk engine.
+    rings = population.rings
+    duplicate = rings.member[(rings.linked_to >= 0) & ~rings.abusive[rings.ring]]
+    caught = duplicate[depositor[duplicate] & (rng.random(len(duplicate)) < 0.3)]
     flagged.append(caught)
     flagged_us.append(
         population.registered_us[caught]
@@ -252,15 +261,24 @@ def add_fraud_events(
     kept_cleared = log.add(player[cleared], "fraud_cleared", cleared_us, 9, 5)
     lifecycle.planted["fraud_flags"] = len(player)
     lifecycle.planted["fraud_clearances"] = int(kept_cleared.sum())
+    flagged_for_chargeback = np.isin(chargeback_player, player[reason[kept] == 6])
+    return stolen & flagged_for_chargeback
 
 
-def player_versions(population: Population, lifecycle: Lifecycle) -> pa.Table:
-    """`crm.players`: a first version at sign-up, then one per KYC decision or consent change."""
+def player_versions(
+    population: Population, lifecycle: Lifecycle, first_published_us: np.ndarray
+) -> pa.Table:
+    """`crm.players`: a first version at sign-up, then one per KYC decision or consent change.
+
+    A player whose first version is published late (`first_published_us` after sign-up:
+    the CRM lagged) has no version before that moment; the first one carries the state as
+    of its publication.
+    """
     count = population.count
     kyc_us, kyc_status = lifecycle.kyc_us, lifecycle.kyc_status
     consent_us = lifecycle.consent_change_us
     version_player = [np.arange(count)]
-    version_us = [population.registered_us]
+    version_us = [first_published_us]
     for column in (0, 1):
         changed = np.flatnonzero(kyc_us[:, column] >= 0)
         version_player.append(changed)
@@ -270,6 +288,8 @@ def player_versions(population: Population, lifecycle: Lifecycle) -> pa.Table:
     version_us.append(consent_us[changed])
     player = np.concatenate(version_player)
     updated_us = np.concatenate(version_us)
+    published = updated_us >= first_published_us[player]
+    player, updated_us = player[published], updated_us[published]
 
     # The state as of each version: the latest KYC decision and consent at that moment.
     decided_first = (kyc_us[player, 0] >= 0) & (kyc_us[player, 0] <= updated_us)
@@ -281,6 +301,12 @@ def player_versions(population: Population, lifecycle: Lifecycle) -> pa.Table:
     consent = population.consent[player] ^ flipped
 
     order = np.lexsort((player, updated_us))
+    # Two changes at the same instant are one version (equal pairs are adjacent now).
+    distinct = np.ones(len(order), dtype=bool)
+    distinct[1:] = (player[order][1:] != player[order][:-1]) | (
+        updated_us[order][1:] != updated_us[order][:-1]
+    )
+    order = order[distinct]
     player, updated_us, status, consent = (
         player[order],
         updated_us[order],

@@ -1,17 +1,37 @@
-"""The expected answers, computed from the finished source tables by the business rules.
+"""The expected answers, computed from the finished source tables by the business rules,
+and the record of what was planted.
 
-Recomputed from the tables (not from what the generator meant to plant), so an accidental
-interaction (two accounts sharing a device, a stray click) is reflected as the rules see it.
+Attribution and identity are recomputed from the valid tables (not from what the
+generator meant to plant), so an accidental interaction (two accounts sharing a device, a
+stray click) is reflected as the rules see it. The planted cases and delivery faults are
+listed as the generator made them:
+
+- `planted`: behaviour cases (multi-account rings, bonus abuse, chargeback fraud,
+  self-exclusions, cooling-off, closures, KYC failures, fraud flags and clearances,
+  erasure requests, click floods): one row per case and record.
+- `faults`: delivery faults (duplicate deliveries, rounds re-sent as cancelled, deposits
+  pending then approved then reversed, late rows, players published after their first
+  rounds, the missing FX rate, invalid records): one row per fault and record.
+- `late`: every row published after its delivery day, with how many days late.
+- `invalid`: every record that breaks the contract, with the column and the reason.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from ingestion.generator.arrays import US_PER_HOUR
+
+if TYPE_CHECKING:
+    from ingestion.generator.operator import OperatorData
 
 ATTRIBUTION_WINDOW_US = 720 * US_PER_HOUR  # business rules §4: 30 days, 720 hours
 
@@ -30,6 +50,110 @@ IDENTITY_SCHEMA = pa.schema(
         pa.field("person_id", pa.string(), nullable=False),
     ]
 )
+
+
+PLANTED_SCHEMA = pa.schema(
+    [
+        pa.field("case", pa.string(), nullable=False),
+        pa.field("entity", pa.string(), nullable=False),  # "source.entity" of the key
+        pa.field("key", pa.string(), nullable=False),  # primary key of the record
+        pa.field("player_id", pa.string()),
+        pa.field("detail", pa.string(), nullable=False),
+    ]
+)
+FAULTS_SCHEMA = pa.schema(
+    [
+        pa.field("fault", pa.string(), nullable=False),
+        pa.field("entity", pa.string(), nullable=False),
+        pa.field("key", pa.string(), nullable=False),  # composite keys joined with "|"
+        pa.field("detail", pa.string(), nullable=False),
+    ]
+)
+LATE_SCHEMA = pa.schema(
+    [
+        pa.field("entity", pa.string(), nullable=False),
+        pa.field("key", pa.string(), nullable=False),
+        pa.field("due_on", pa.date32(), nullable=False),  # the row's own delivery day
+        pa.field("published_on", pa.date32(), nullable=False),
+        pa.field("days_late", pa.int64(), nullable=False),
+    ]
+)
+INVALID_SCHEMA = pa.schema(
+    [
+        pa.field("entity", pa.string(), nullable=False),
+        pa.field("key", pa.string(), nullable=False),
+        pa.field("column", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+    ]
+)
+
+
+def truth_table(schema: pa.Schema, columns: dict[str, pa.Array | list]) -> pa.Table:
+    """A ground-truth table with exactly `schema` (constants broadcast to the row count)."""
+    size = max(len(v) for v in columns.values() if not isinstance(v, str))
+    arrays = []
+    for field in schema:
+        value = columns[field.name]
+        if isinstance(value, str):
+            value = pa.array([value] * size, pa.string())
+        elif not isinstance(value, pa.Array | pa.ChunkedArray):
+            value = pa.array(value, field.type)
+        arrays.append(value.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def stack(schema: pa.Schema, parts: list[pa.Table]) -> pa.Table:
+    """Concatenate ground-truth parts into one contiguous table."""
+    parts = [part for part in parts if part.num_rows]
+    if not parts:
+        return schema.empty_table()
+    return pa.concat_tables(parts).combine_chunks()
+
+
+def write_ground_truth(data: OperatorData, directory: Path) -> list[Path]:
+    """Write every ground-truth table as Parquet, and a JSON summary of what was planted.
+
+    Same operator, same bytes: no timestamps or writer-dependent metadata in the files.
+    Returns the written paths, in name order.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in sorted(data.ground_truth):
+        path = directory / f"{name}.parquet"
+        frame = data.ground_truth[name].replace_schema_metadata(None)
+        pq.write_table(frame, path, compression="zstd", write_statistics=False)
+        written.append(path)
+    summary = {
+        "seed": data.seed,
+        "players": data.players,
+        "start": data.start.isoformat(),
+        "end": data.end.isoformat(),
+        "planted_cases": _counts(data.ground_truth.get("planted"), "case"),
+        "faults": _counts(data.ground_truth.get("faults"), "fault"),
+        "planted": {key: _json_safe(value) for key, value in sorted(data.planted.items())},
+    }
+    path = directory / "planted_summary.json"
+    path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    written.append(path)
+    return sorted(written)
+
+
+def _counts(frame: pa.Table | None, column: str) -> dict[str, int]:
+    if frame is None or frame.num_rows == 0:
+        return {}
+    counted = frame.group_by(column).aggregate([([], "count_all")]).to_pylist()
+    return {row[column]: row["count_all"] for row in sorted(counted, key=lambda r: r[column])}
+
+
+def _json_safe(value: object) -> object:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def _micros(column: pa.ChunkedArray) -> np.ndarray:
