@@ -97,12 +97,32 @@ def _count_daily_build_nodes() -> int | None:
 
 
 def _build_warehouse(full_refresh: bool = False):
-    """The daily warehouse build (everything but the monthly statements), with progress."""
-    return _dbt_with_progress(
-        build_args(exclude="tag:monthly", full_refresh=full_refresh),
+    """The daily warehouse build (everything but the monthly statements), with progress.
+
+    Incremental: only the landing partitions since the last build are reprocessed
+    (igw.build_state); the first build and `--full-refresh` take all of them."""
+    from igw.build_state import (
+        build_window_vars,
+        landed_through,
+        read_built_through,
+        write_built_through,
+    )
+
+    where = config.paths()
+    newest = landed_through(where.landing)
+    # A warehouse file that is gone (reset, deleted) is rebuilt from all history.
+    built_through = read_built_through(where.data_dir) if where.warehouse.exists() else None
+    outcome = _dbt_with_progress(
+        build_args(
+            exclude="tag:monthly",
+            full_refresh=full_refresh,
+            dbt_vars=build_window_vars(built_through, full_refresh),
+        ),
         "build: dbt nodes done",
         _count_daily_build_nodes(),
     )
+    write_built_through(where.data_dir, newest)
+    return outcome
 
 
 def _ingest(data_dir: Path, first: date, last: date, every_days: int = 1, before_day=None):
@@ -384,14 +404,21 @@ def bench(
     work_dir: Annotated[
         Path | None, typer.Option(help="Scratch folder [a temporary one, removed after].")
     ] = None,
+    warehouse: Annotated[
+        bool, typer.Option(help="Measure nightly warehouse builds against history instead.")
+    ] = False,
 ) -> None:
-    """Measure generation and ingestion throughput and peak memory against floors."""
+    """Measure generation and ingestion throughput and peak memory against floors; with
+    --warehouse, whether a nightly build costs its day rather than its history."""
     import shutil
     import tempfile
 
     from igw.bench import run_bench
 
     scratch = work_dir or Path(tempfile.mkdtemp(prefix="igw-bench-"))
+    if warehouse:
+        _bench_warehouse(scratch, players, months, seed, keep=work_dir is not None)
+        return
     try:
         with console.status(f"bench: {players:,} players over {months} months"):
             report = run_bench(scratch, players, months, seed, every)
@@ -408,6 +435,31 @@ def bench(
     for column in ("measure", "value", "vs floor", "peak RSS"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     for line in report.lines():
+        table.add_row(*line)
+    console.print(table)
+
+
+def _bench_warehouse(scratch: Path, players: int, months: int, seed: int, keep: bool) -> None:
+    import shutil
+
+    from igw.bench_warehouse import report_lines, run_warehouse_bench
+
+    try:
+        with console.status(f"bench: nightly builds, {players:,} players over {months} months"):
+            figures = run_warehouse_bench(scratch, players, months, seed)
+    except RuntimeError as error:
+        raise fail(str(error)) from None
+    finally:
+        if not keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    table = Table(
+        title=f"igw bench --warehouse: {players:,} players, {months} months "
+        f"(dbt run of the daily models; peak {figures['peak_rss_mb']:,.0f} MB)",
+        title_justify="left",
+    )
+    for column in ("measure", "value", "vs floor"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for line in report_lines(figures):
         table.add_row(*line)
     console.print(table)
 

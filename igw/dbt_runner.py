@@ -69,6 +69,14 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     resolved = activate(data_dir)
+    # The pseudonym key for the warehouse plugin (parsing connects to nothing, needs none).
+    if args[0] != "parse":
+        from igw.pseudonym import PseudonymKeyMissing, export_key
+
+        try:
+            export_key(resolved.data_dir)
+        except PseudonymKeyMissing as error:
+            raise DbtError(str(error)) from None
     outcome = DbtOutcome()
 
     def callback(event) -> None:

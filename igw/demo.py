@@ -54,6 +54,22 @@ def prepare_data_dir(where: Paths) -> None:
     Path(str(where.warehouse) + ".wal").unlink(missing_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / DEMO_MARKER).write_text("made by `igw demo`; safe to delete\n")
+    ensure_pseudonym_key(data_dir)
+
+
+def ensure_pseudonym_key(data_dir: Path) -> Path | None:
+    """Give the demo a pseudonym key (rules §12) when none is configured: a random one in
+    `<data_dir>/secrets/pseudonym.key` (kept across demo runs, so pseudonyms stay stable).
+    Prints one line and returns the file when it made one."""
+    import os
+
+    from igw.pseudonym import KEY_ENV, create_demo_key, key_path
+
+    if os.environ.get(KEY_ENV, "").strip() or key_path(data_dir).is_file():
+        return None
+    path = create_demo_key(data_dir)
+    print(f"No pseudonym key configured: created a random demo key in {path} (or set {KEY_ENV}).")
+    return path
 
 
 def delivery_range(vendor_dir: Path) -> tuple[date, date]:

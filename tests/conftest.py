@@ -12,6 +12,8 @@ from igw.dbt_runner import build_args, run_dbt
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+# A fixed pseudonym key for every dbt run of the tests (never a real one).
+os.environ.setdefault("IGW_PSEUDONYM_KEY", "igw-test-pseudonym-key")
 
 
 @pytest.fixture(scope="session")

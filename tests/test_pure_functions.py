@@ -130,3 +130,31 @@ def test_landing_is_atomic_idempotent_and_carries_load_columns(tmp_path):
 def test_landing_refuses_a_batch_missing_contract_columns():
     with pytest.raises(ValueError, match="lacks contract columns"):
         conform(pa.table({"currency": ["USD"]}), entity("payments.fx_rates"))
+
+
+def test_igw_build_takes_the_landing_days_since_its_last_build(tmp_path):
+    from igw.build_state import (
+        build_window_vars,
+        landed_through,
+        read_built_through,
+        write_built_through,
+    )
+
+    landing = tmp_path / "landing"
+    for folder, day in (("games/rounds", "2026-08-03"), ("crm/players", "2026-08-05")):
+        (landing / folder / f"ingest_date={day}").mkdir(parents=True)
+    (landing / "games/rounds/ingest_date=1970-01-01").mkdir()  # the schema-only partition
+    (landing / "games/rounds/not_a_partition").mkdir()
+    assert landed_through(landing) == date(2026, 8, 5)
+    assert landed_through(tmp_path / "nothing") is None
+
+    assert read_built_through(tmp_path) is None
+    assert build_window_vars(None, full_refresh=False) is None  # first build: all history
+    write_built_through(tmp_path, date(2026, 8, 5))
+    built = read_built_through(tmp_path)
+    assert built == date(2026, 8, 5)
+    assert build_window_vars(built, full_refresh=False) == {
+        "min_date": "2026-08-05",
+        "max_date": "2999-12-31",
+    }
+    assert build_window_vars(built, full_refresh=True) is None

@@ -12,6 +12,20 @@ from orchestration.project import igw_dbt_project
 from orchestration.resources import IgwResource
 
 
+class IgwDbtCliResource(DbtCliResource):
+    """dbt's CLI with the pseudonym key in its environment: the dbt subprocess inherits this
+    process's, so the key ($IGW_PSEUDONYM_KEY, else the data dir's key file) is exported
+    before each invocation, never passed on a command line. Assets activate the data dir first.
+    """
+
+    def cli(self, args, **kwargs):
+        from igw.config import resolve_data_dir
+        from igw.pseudonym import export_key
+
+        export_key(resolve_data_dir())
+        return super().cli(args, **kwargs)
+
+
 @dbt_assets(
     manifest=igw_dbt_project.manifest_path,
     project=igw_dbt_project,
@@ -42,7 +56,7 @@ defs = Definitions(
     assets=[warehouse_daily, payouts_monthly],
     resources={
         # The dbt installed beside this Python, whether or not the venv is on PATH.
-        "dbt": DbtCliResource(
+        "dbt": IgwDbtCliResource(
             project_dir=igw_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
         )
     },

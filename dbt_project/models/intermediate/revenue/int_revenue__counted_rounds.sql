@@ -1,6 +1,19 @@
--- Counted rounds (rules §2: current status settled) on their settlement day, converted to
--- the base currency at that day's rate. Rounds with no usable rate keep null base amounts
--- and are listed by int_revenue__unconvertible_amounts instead of counting as zero.
+-- Every round's current version on its settlement day, converted to the base currency at
+-- that day's rate; `is_counted` where the current status is settled (rules §2). Rounds
+-- with no usable rate keep null base amounts and are listed by
+-- int_revenue__unconvertible_amounts instead of counting as zero (§1).
+-- Incremental: a build reprocesses the rounds whose version landed in its window and those
+-- of days whose rate changed; `previous_activity_date` keeps the day a reprocessed round
+-- counted on before, so the daily facts reopen both days.
+-- depends_on: {{ ref('int_fx__changed_rate_days') }}
+{{
+    config(
+        materialized="incremental",
+        unique_key="round_id",
+        on_schema_change="fail",
+    )
+}}
+
 with
 
 rounds as (
@@ -12,26 +25,54 @@ rounds as (
         stake_real,
         win_real,
         jackpot_contribution,
-        -- A settled round should carry settled_at; where a vendor omits it, its last update is
-        -- when it settled.
+        status = 'settled' as is_counted,
+        -- A settled round should carry settled_at; where a vendor omits it, its last update
+        -- is when it settled.
         {{ utc_date('coalesce(settled_at, updated_at)') }} as activity_date,
+        _ingest_date,
         _batch_id,
         _source
     from {{ ref('stg_games__rounds') }}
-    where status = 'settled'
 ),
+
+{% if is_incremental() -%}
+changed_rate_days as (
+    select * from {{ ref('int_fx__changed_rate_days') }}
+),
+{%- endif %}
 
 rates as (
     select * from {{ ref('int_fx__daily_rates') }}
 ),
 
+reprocessed as (
+    select * from rounds
+    {{ where_reprocessed('rounds', 'activity_date') }}
+),
+
+previous as (
+    {% if is_incremental() -%}
+    select
+        round_id,
+        activity_date as previous_activity_date
+    from {{ this }}
+    {%- else -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as round_id,
+        cast(null as date) as previous_activity_date
+    where 1 = 0
+    {%- endif %}
+),
+
 with_rates as (
     select
-        rounds.*,
-        {{ rate_to_base('rounds.currency', 'rates') }} as rate_to_base
-    from rounds
+        reprocessed.*,
+        {{ rate_to_base('reprocessed.currency', 'rates') }} as rate_to_base,
+        previous.previous_activity_date
+    from reprocessed
     left join rates
-        on rounds.currency = rates.currency and rounds.activity_date = rates.rate_day
+        on reprocessed.currency = rates.currency and reprocessed.activity_date = rates.rate_day
+    left join previous on reprocessed.round_id = previous.round_id
 ),
 
 final as (
@@ -40,6 +81,7 @@ final as (
         player_id,
         game_id,
         activity_date,
+        is_counted,
         currency,
         stake_real,
         win_real,
@@ -48,6 +90,8 @@ final as (
         cast(stake_real * rate_to_base as {{ type_money() }}) as stake_real_base,
         cast(win_real * rate_to_base as {{ type_money() }}) as win_real_base,
         cast(jackpot_contribution * rate_to_base as {{ type_money() }}) as jackpot_base,
+        previous_activity_date,
+        _ingest_date,
         _batch_id,
         _source
     from with_rates

@@ -1,6 +1,25 @@
 -- Gaming revenue per player per day in the base currency (rules §5), over convertible
 -- counted records only. Deposits and withdrawals are reported but enter neither GGR nor NGR.
+-- Incremental: a build deletes and recomputes the days int_revenue__reopened_days lists,
+-- whole, so a day whose last round was cancelled loses its rows too.
+-- depends_on: {{ ref('int_revenue__reopened_days') }}
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="replace_days",
+        reopened_days_model="int_revenue__reopened_days",
+        day_column="activity_date",
+        on_schema_change="fail",
+    )
+}}
+
 with
+
+{% if is_incremental() -%}
+reopened_days as (
+    select reopened_date from {{ ref('int_revenue__reopened_days') }}
+),
+{%- endif %}
 
 rounds as (
     select
@@ -10,7 +29,12 @@ rounds as (
         sum(win_real_base) as wins_real,
         sum(jackpot_base) as jackpot
     from {{ ref('int_revenue__counted_rounds') }}
-    where rate_to_base is not null
+    where
+        is_counted
+        and rate_to_base is not null
+    {% if is_incremental() -%}
+        and activity_date in (select reopened_date from reopened_days)
+    {%- endif %}
     group by player_id, activity_date
 ),
 
@@ -25,7 +49,12 @@ transactions as (
             as deposit_count,
         sum(case when kind = 'withdrawal' then amount_base else 0 end) as withdrawals
     from {{ ref('int_revenue__counted_transactions') }}
-    where rate_to_base is not null
+    where
+        is_counted
+        and rate_to_base is not null
+    {% if is_incremental() -%}
+        and activity_date in (select reopened_date from reopened_days)
+    {%- endif %}
     group by player_id, activity_date
 ),
 
@@ -35,7 +64,12 @@ bonuses as (
         activity_date,
         sum(amount_base) as bonus_cost
     from {{ ref('int_revenue__counted_bonus_conversions') }}
-    where rate_to_base is not null
+    where
+        is_counted
+        and rate_to_base is not null
+    {% if is_incremental() -%}
+        and activity_date in (select reopened_date from reopened_days)
+    {%- endif %}
     group by player_id, activity_date
 ),
 

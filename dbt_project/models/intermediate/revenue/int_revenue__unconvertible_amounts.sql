@@ -13,7 +13,7 @@ rounds as (
         _batch_id,
         _source
     from {{ ref('int_revenue__counted_rounds') }}
-    where rate_to_base is null
+    where is_counted and rate_to_base is null
 ),
 
 transactions as (
@@ -27,7 +27,7 @@ transactions as (
         _batch_id,
         _source
     from {{ ref('int_revenue__counted_transactions') }}
-    where rate_to_base is null and movement = 'counted'
+    where is_counted and rate_to_base is null and movement = 'counted'
 ),
 
 bonuses as (
@@ -41,7 +41,7 @@ bonuses as (
         _batch_id,
         _source
     from {{ ref('int_revenue__counted_bonus_conversions') }}
-    where rate_to_base is null
+    where is_counted and rate_to_base is null
 ),
 
 final as (

@@ -1,5 +1,8 @@
 -- One row per player and day with activity, in the base currency (rules §5). affiliate_id
 -- is the payout attribution; fraud exclusions apply to affiliate figures, not here.
+-- A view over the incremental daily fact: the affiliate always follows the current
+-- attribution (a player record landing after its rounds), with nothing to rebuild.
+{{ config(materialized="view") }}
 with
 
 daily as (

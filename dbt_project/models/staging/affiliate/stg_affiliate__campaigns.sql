@@ -1,25 +1,9 @@
--- Current version of each campaign record (highest updated_at, then latest landing).
-with
-
-landed as (
-    {{ current_version(source('affiliate', 'campaigns'), ['campaign_id'], 'updated_at') }}
-),
-
-final as (
-    select
-        campaign_id,
-        affiliate_id,
-        brand_id,
-        name,
-        traffic_source,
-        created_at,
-        updated_at,
-        _batch_id,
-        _ingested_at,
-        _source,
-        cast(ingest_date as date) as _ingest_date
-    from landed
-    where version_rank = 1
-)
-
-select * from final
+-- Current version of each campaign record (business-rules §2: highest updated_at, then
+-- the latest landing), taken from its version history.
+{{ current_of_versions(
+    ref("stg_affiliate__campaigns_versions"),
+    [
+        "campaign_id", "affiliate_id", "brand_id", "name", "traffic_source",
+        "created_at", "updated_at"
+    ]
+) }}

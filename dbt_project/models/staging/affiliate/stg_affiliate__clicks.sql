@@ -1,28 +1,18 @@
--- Current version of each click record (immutable: re-deliveries of the same record count once).
-with
+-- Current version of each click (immutable: a re-delivery counts once), kept incrementally.
+{{
+    config(
+        materialized="incremental",
+        unique_key="click_id",
+        on_schema_change="fail",
+    )
+}}
 
-landed as (
-    {{ current_version(source('affiliate', 'clicks'), ['click_id']) }}
-),
-
-final as (
-    select
-        click_id,
-        affiliate_id,
-        campaign_id,
-        brand_id,
-        clicked_at,
-        ip_address,
-        user_agent,
-        device_id,
-        country,
-        sub_id,
-        _batch_id,
-        _ingested_at,
-        _source,
-        cast(ingest_date as date) as _ingest_date
-    from landed
-    where version_rank = 1
-)
-
-select * from final
+{{ incremental_current_version(
+    source("affiliate", "clicks"),
+    ["click_id"],
+    [
+        "click_id", "affiliate_id", "campaign_id", "brand_id", "clicked_at",
+        "ip_address", "user_agent", "device_id", "country", "sub_id"
+    ],
+    none
+) }}

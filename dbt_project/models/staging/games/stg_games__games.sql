@@ -1,25 +1,9 @@
--- Current version of each game record (highest updated_at, then latest landing).
-with
-
-landed as (
-    {{ current_version(source('games', 'games'), ['game_id'], 'updated_at') }}
-),
-
-final as (
-    select
-        game_id,
-        provider,
-        name,
-        category,
-        rtp,
-        bonus_contribution,
-        updated_at,
-        _batch_id,
-        _ingested_at,
-        _source,
-        cast(ingest_date as date) as _ingest_date
-    from landed
-    where version_rank = 1
-)
-
-select * from final
+-- Current version of each game record (business-rules §2: highest updated_at, then
+-- the latest landing), taken from its version history.
+{{ current_of_versions(
+    ref("stg_games__games_versions"),
+    [
+        "game_id", "provider", "name", "category", "rtp", "bonus_contribution",
+        "updated_at"
+    ]
+) }}

@@ -1,31 +1,20 @@
--- Current version of each round record (highest updated_at, then latest landing).
-with
+-- Current version of each round (rules §2), kept incrementally: the highest updated_at wins,
+-- then the latest landing; a round re-sent as cancelled replaces its settled version.
+{{
+    config(
+        materialized="incremental",
+        unique_key="round_id",
+        on_schema_change="fail",
+    )
+}}
 
-landed as (
-    {{ current_version(source('games', 'rounds'), ['round_id'], 'updated_at') }}
-),
-
-final as (
-    select
-        round_id,
-        player_id,
-        game_id,
-        started_at,
-        settled_at,
-        currency,
-        stake_real,
-        stake_bonus,
-        win_real,
-        win_bonus,
-        jackpot_contribution,
-        status,
-        updated_at,
-        _batch_id,
-        _ingested_at,
-        _source,
-        cast(ingest_date as date) as _ingest_date
-    from landed
-    where version_rank = 1
-)
-
-select * from final
+{{ incremental_current_version(
+    source("games", "rounds"),
+    ["round_id"],
+    [
+        "round_id", "player_id", "game_id", "started_at", "settled_at", "currency",
+        "stake_real", "stake_bonus", "win_real", "win_bonus", "jackpot_contribution",
+        "status", "updated_at"
+    ],
+    "updated_at"
+) }}

@@ -1,31 +1,20 @@
--- Current version of each transaction record (highest updated_at, then latest landing).
-with
+-- Current version of each transaction (rules §2), kept incrementally: pending, then approved,
+-- then perhaps reversed; the highest updated_at wins, then the latest landing.
+{{
+    config(
+        materialized="incremental",
+        unique_key="transaction_id",
+        on_schema_change="fail",
+    )
+}}
 
-landed as (
-    {{ current_version(source('payments', 'transactions'), ['transaction_id'], 'updated_at') }}
-),
-
-final as (
-    select
-        transaction_id,
-        player_id,
-        kind,
-        status,
-        amount,
-        fee_amount,
-        currency,
-        method,
-        psp,
-        original_transaction_id,
-        created_at,
-        processed_at,
-        updated_at,
-        _batch_id,
-        _ingested_at,
-        _source,
-        cast(ingest_date as date) as _ingest_date
-    from landed
-    where version_rank = 1
-)
-
-select * from final
+{{ incremental_current_version(
+    source("payments", "transactions"),
+    ["transaction_id"],
+    [
+        "transaction_id", "player_id", "kind", "status", "amount", "fee_amount",
+        "currency", "method", "psp", "original_transaction_id", "created_at",
+        "processed_at", "updated_at"
+    ],
+    "updated_at"
+) }}

@@ -1,0 +1,14 @@
+-- Every version of each affiliate record (business-rules §2): one row per affiliate_id and
+-- updated_at. Identical re-deliveries and re-landings of a version count once: the latest
+-- landing is kept (latest _ingested_at, then highest _batch_id). A version is valid from
+-- its updated_at up to, not including, the next version's; the current one has no end.
+-- The only model that reads the landed affiliates: stg_affiliate__affiliates (current version)
+-- and the type-2 dimensions select from here.
+{{ record_versions(
+    source("affiliate", "affiliates"),
+    ["affiliate_id"],
+    [
+        "affiliate_id", "name", "email", "country", "parent_affiliate_id", "status",
+        "payout_currency", "created_at", "updated_at"
+    ]
+) }}
