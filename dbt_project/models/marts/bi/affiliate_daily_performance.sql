@@ -31,12 +31,8 @@ first_deposit_amounts as (
     where movement = 'counted'
 ),
 
-player_daily as (
-    select * from {{ ref('int_revenue__player_daily') }}
-),
-
-fraud_periods as (
-    select * from {{ ref('int_players__fraud_periods') }}
+affiliate_days as (
+    select * from {{ ref('int_revenue__affiliate_player_daily') }}
 ),
 
 registrations as (
@@ -64,35 +60,15 @@ ftds as (
     group by attribution.affiliate_id, attribution.campaign_id, first_deposits.first_deposit_date
 ),
 
-fraud_days as (
-    select distinct
-        player_daily.player_id,
-        player_daily.activity_date
-    from player_daily
-    inner join fraud_periods
-        on
-            player_daily.player_id = fraud_periods.player_id
-            and player_daily.activity_date >= fraud_periods.excluded_from
-            and (
-                fraud_periods.excluded_until is null
-                or player_daily.activity_date < fraud_periods.excluded_until
-            )
-),
-
 player_days as (
     select
-        attribution.affiliate_id,
-        attribution.campaign_id,
-        player_daily.activity_date,
-        player_daily.deposits,
-        case when fraud_days.player_id is null then player_daily.ggr else 0 end as ggr,
-        case when fraud_days.player_id is null then player_daily.ngr else 0 end as ngr
-    from player_daily
-    inner join attribution on player_daily.player_id = attribution.player_id
-    left join fraud_days
-        on
-            player_daily.player_id = fraud_days.player_id
-            and player_daily.activity_date = fraud_days.activity_date
+        affiliate_id,
+        campaign_id,
+        activity_date,
+        deposits,
+        case when is_fraud_excluded then 0 else ggr end as ggr,
+        case when is_fraud_excluded then 0 else ngr end as ngr
+    from affiliate_days
 ),
 
 revenue as (
