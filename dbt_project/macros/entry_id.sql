@@ -9,3 +9,8 @@
     {%- endfor -%}
     {{ dbt.hash("concat(" ~ texts | join(", '|', ") ~ ")") }}
 {%- endmacro %}
+
+{#- The surrogate key of a record version (type-2 dimensions): its key and updated_at. -#}
+{% macro version_key(key_column) -%}
+    {{ entry_id([key_column, "updated_at"]) }}
+{%- endmacro %}

@@ -10,8 +10,7 @@ versions as (
 
 final as (
     select
-        {{ dbt.hash("concat(affiliate_id, '|', cast(updated_at as " ~ dbt.type_string() ~ "))") }}
-            as affiliate_version_key,
+        {{ version_key('affiliate_id') }} as affiliate_version_key,
         affiliate_id,
         parent_affiliate_id,
         status,

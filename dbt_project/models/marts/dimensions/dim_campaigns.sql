@@ -8,8 +8,7 @@ versions as (
 
 final as (
     select
-        {{ dbt.hash("concat(campaign_id, '|', cast(updated_at as " ~ dbt.type_string() ~ "))") }}
-            as campaign_version_key,
+        {{ version_key('campaign_id') }} as campaign_version_key,
         campaign_id,
         affiliate_id,
         brand_id,

@@ -10,8 +10,7 @@ versions as (
 
 final as (
     select
-        {{ dbt.hash("concat(deal_id, '|', cast(updated_at as " ~ dbt.type_string() ~ "))") }}
-            as deal_version_key,
+        {{ version_key('deal_id') }} as deal_version_key,
         deal_id,
         affiliate_id,
         brand_id,

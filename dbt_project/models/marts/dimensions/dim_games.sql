@@ -8,8 +8,7 @@ versions as (
 
 final as (
     select
-        {{ dbt.hash("concat(game_id, '|', cast(updated_at as " ~ dbt.type_string() ~ "))") }}
-            as game_version_key,
+        {{ version_key('game_id') }} as game_version_key,
         game_id,
         provider,
         name as game_name,
