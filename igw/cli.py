@@ -17,7 +17,7 @@ from rich.table import Table
 
 from igw import config
 from igw.dbt_runner import DbtError, build_args, run_dbt
-from igw.payout import PayoutError, StatementSummary, build_payout, parse_month
+from igw.payout import PayoutError, StatementSummary, build_payout, close_payout, parse_month
 
 app = typer.Typer(
     help="igw: the iGaming affiliate & player warehouse.",
@@ -171,7 +171,10 @@ def _print_landed(landed, data_dir: Path) -> None:
 
 
 def _print_statements(summary: StatementSummary) -> None:
-    table = Table(title=f"Affiliate statements {summary.month:%Y-%m} (EUR)", title_justify="left")
+    state = f"closed {summary.closed_at:%Y-%m-%d %H:%M} UTC" if summary.closed_at else "provisional"
+    table = Table(
+        title=f"Affiliate statements {summary.month:%Y-%m} (EUR, {state})", title_justify="left"
+    )
     for column in ("affiliates", "payable", "under limit", "negative", "total", "payable total"):
         table.add_column(column, justify="right")
     table.add_row(
@@ -183,6 +186,22 @@ def _print_statements(summary: StatementSummary) -> None:
         f"{summary.payable_total:,.2f}",
     )
     console.print(table)
+    if summary.entries_by_type:
+        entries = Table(title="Commission booked by entry type (EUR)", title_justify="left")
+        entries.add_column("entry type")
+        entries.add_column("amount", justify="right")
+        for entry_type, amount in summary.entries_by_type.items():
+            entries.add_row(entry_type, f"{amount:,.2f}")
+        entries.add_row("[bold]all[/bold]", f"{sum(summary.entries_by_type.values()):,.2f}")
+        console.print(entries)
+    if summary.export_directory:
+        console.print(f"Statements exported to {summary.export_directory}")
+    if summary.discarded_months:
+        months = ", ".join(f"{m:%Y-%m}" for m in summary.discarded_months)
+        console.print(
+            f"[yellow]Provisional statements of later months were discarded ({months}): "
+            "they were chained on the old figures; build them again.[/yellow]"
+        )
 
 
 @app.command()
@@ -234,8 +253,8 @@ def demo(
         )
     try:
         outcome = _build_warehouse()
-        with console.status("payout: building statements month by month"):
-            summary = build_payout(period.last_month, where.data_dir)
+        with console.status("payout: booking every month up to the last one") as status:
+            summary = build_payout(period.last_month, where.data_dir, on_step=status.update)
     except (DbtError, PayoutError) as error:
         raise fail(str(error)) from None
 
@@ -380,16 +399,30 @@ def payout_build(
     month: Annotated[str, typer.Option(help="The month to build, YYYY-MM.")],
     data_dir: DataDir = None,
 ) -> None:
-    """Build (or rebuild) that month's statements; refuses a month that has not ended."""
+    """Build (or rebuild) that month's statements and export them; refuses a month that has
+    not ended or is closed."""
     where = config.activate(data_dir)
     try:
         chosen = parse_month(month)
-        with console.status(f"payout: building statements up to {chosen:%Y-%m}") as status:
-            summary = build_payout(
-                chosen,
-                where.data_dir,
-                on_month=lambda m: status.update(f"payout: building {m:%Y-%m}"),
-            )
+        with console.status(f"payout: building {chosen:%Y-%m}") as status:
+            summary = build_payout(chosen, where.data_dir, on_step=status.update)
+    except (PayoutError, DbtError) as error:
+        raise fail(str(error)) from None
+    _print_statements(summary)
+
+
+@payout_app.command("close")
+def payout_close(
+    month: Annotated[str, typer.Option(help="The month to close, YYYY-MM.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Close a built month: its statements and entries become final, its players' payout
+    attribution frozen; later data is booked in the first open month."""
+    where = config.activate(data_dir)
+    try:
+        chosen = parse_month(month)
+        with console.status(f"payout: closing {chosen:%Y-%m}"):
+            summary = close_payout(chosen, where.data_dir)
     except (PayoutError, DbtError) as error:
         raise fail(str(error)) from None
     _print_statements(summary)

@@ -1,4 +1,6 @@
-"""The nightly run: land yesterday's deliveries and rebuild the warehouse for that day."""
+"""The nightly run: land yesterday's deliveries and rebuild the warehouse for that day.
+The monthly payout run: build and export the previous month's statements on the 2nd.
+"""
 
 from dagster import (
     AssetSelection,
@@ -9,8 +11,8 @@ from dagster import (
 )
 
 from orchestration.assets.landing import landing_assets
-from orchestration.assets.warehouse import warehouse_daily
-from orchestration.partitions import daily_partitions
+from orchestration.assets.warehouse import payouts_monthly, warehouse_daily
+from orchestration.partitions import daily_partitions, monthly_partitions
 
 nightly_job = define_asset_job(
     name="nightly",
@@ -24,4 +26,27 @@ nightly_schedule = build_schedule_from_partitioned_job(
     nightly_job, hour_of_day=3, minute_of_hour=0, default_status=DefaultScheduleStatus.RUNNING
 )
 
-defs = Definitions(jobs=[nightly_job], schedules=[nightly_schedule])
+payouts_monthly_job = define_asset_job(
+    name="payouts_monthly",
+    selection=AssetSelection.assets(payouts_monthly),
+    partitions_def=monthly_partitions,
+    description=(
+        "Build and export one ended month's affiliate statements (igw payout build). "
+        "Closing the month stays a human action: igw payout close."
+    ),
+)
+
+# 06:00 UTC on the 2nd: the month's last day has landed (nightly, 03:00 on the 1st) by then.
+# The partitions hold ended months only, so each tick builds the previous month.
+payouts_monthly_schedule = build_schedule_from_partitioned_job(
+    payouts_monthly_job,
+    day_of_month=2,
+    hour_of_day=6,
+    minute_of_hour=0,
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+
+defs = Definitions(
+    jobs=[nightly_job, payouts_monthly_job],
+    schedules=[nightly_schedule, payouts_monthly_schedule],
+)

@@ -16,6 +16,8 @@ runner = CliRunner()
         (["payout", "build", "--month", "2026-13"], "--month must look like YYYY-MM"),
         (["payout", "build", "--month", "2020-01"], "no warehouse at"),
         (["payout", "build", "--month", "2999-01"], "2999-01 has not ended"),
+        (["payout", "close", "--month", "2026-00"], "--month must look like YYYY-MM"),
+        (["payout", "close", "--month", "2020-01"], "no warehouse at"),
         (["ingest", "--from", "2026-08-05", "--to", "2026-08-01"], "is before --from"),
         (["ingest", "--from", "yesterday"], "--from must be a date YYYY-MM-DD"),
         (["ingest", "--from", "2026-08-01"], "no sources configuration at"),

@@ -22,7 +22,10 @@ September: hand_p1 09-02 stake 300 win 100 jackpot 1 → NGR 199; 09-11 (stake 1
   its fraud flag (09-10 until the day before 09-12) and is left out; 09-12 stake 10 → 10.
   hand_p2's 09-20 round has no rate within 7 days (last 09-01): held back, not zero.
   players' NGR 209, GGR 210 → admin fee 42 → affiliate NGR 167; 25% → 41.75.
-  Total 15.12 carried + 41.75 = 56.87 ≥ 50 → payable; ÷ 0.66 (09-30) = 86.166… → 86.17.
+  hand_p1's fraud flag on 09-10 also reverses revenue share (rules §9, clawback_days 90):
+  August ended 10 days before the flag, so August's applied rate 0.25 × hand_p1's August
+  NGR 24.30 = 6.075 → a clawback of −6.08 (half-even) in September, naming August's entry.
+  Total 15.12 carried + 41.75 − 6.08 = 50.79 ≥ 50 → payable; ÷ 0.66 (09-30) = 76.954… → 76.95.
 October: hand_p2's chargeback of 500 CAD at 0.70 → 350 and fee 15 → 10.50: NGR −360.50,
   GGR 0 so no admin fee: affiliate NGR −360.50, no revenue share; nothing carried in after a
   payable month, total 0.00 → under_limit.
@@ -106,11 +109,26 @@ def test_statements_of_the_handmade_affiliate(warehouse):
     assert rows == [
         (date(2026, 8, 1), D("60.5000"), D("0.250000"), D("15.12"), D("0.00"), D("15.12"),
          "under_limit", "CAD", D("22.24"), 0, None),
-        (date(2026, 9, 1), D("167.0000"), D("0.250000"), D("41.75"), D("15.12"), D("56.87"),
-         "payable", "CAD", D("86.17"), 0, None),
+        (date(2026, 9, 1), D("167.0000"), D("0.250000"), D("41.75"), D("15.12"), D("50.79"),
+         "payable", "CAD", D("76.95"), 0, None),
         (date(2026, 10, 1), D("-360.5000"), None, D("0.00"), D("0.00"), D("0.00"),
          "under_limit", "CAD", D("0.00"), 0, None),
     ]  # fmt: skip
+
+
+def test_the_fraud_flag_claws_back_augusts_revenue_share(warehouse):
+    rows = query(
+        warehouse["data_dir"],
+        """
+        select c.period_month, c.amount, c.player_id, r.period_month, r.entry_type, r.amount
+        from finance.commission_ledger c
+        join finance.commission_ledger r on c.reverses_entry_id = r.entry_id
+        where c.affiliate_id = 'aff_hand' and c.entry_type = 'clawback'
+        """,
+    )
+    assert rows == [
+        (date(2026, 9, 1), D("-6.08"), "hand_p1", date(2026, 8, 1), "revshare", D("15.12"))
+    ]
 
 
 def test_an_affiliate_without_players_gets_zero_statements(warehouse):
@@ -122,16 +140,24 @@ def test_an_affiliate_without_players_gets_zero_statements(warehouse):
 
 
 def test_statement_totals_add_up_for_the_whole_operator(warehouse):
-    # Without CPA, sub-affiliate, clawback or adjustment entries yet: total = carried in +
-    # revenue share, and a payable month carries nothing into the next.
+    # total = carried in + every entry of the month, the statement's columns split the
+    # entries by type, and a payable month carries nothing into the next.
     broken = query(
         warehouse["data_dir"],
         """
+        with entries as (
+            select affiliate_id, period_month, sum(amount) as amount
+            from finance.commission_ledger group by all
+        )
         select s.affiliate_id, s.period_month
         from finance.affiliate_statements s
         left join finance.affiliate_statements p
           on p.affiliate_id = s.affiliate_id and p.period_month = s.period_month - interval 1 month
-        where s.total != s.carried_in + s.revshare_amount
+        left join entries e
+          on e.affiliate_id = s.affiliate_id and e.period_month = s.period_month
+        where s.total != s.carried_in + coalesce(e.amount, 0)
+           or s.total != s.carried_in + s.revshare_amount + s.cpa_amount + s.sub_affiliate_amount
+                         + s.clawback_amount + s.adjustment_amount
            or s.carried_in
               != case when p.status is null or p.status = 'payable' then 0 else p.total end
         """,
@@ -204,6 +230,8 @@ def test_public_tables_have_the_promised_columns(warehouse):
         "revshare_rate, revshare_amount, cpa_count, cpa_amount, sub_affiliate_amount, "
         "clawback_amount, adjustment_amount, carried_in, carried_negative_ngr, total, status, "
         "payout_currency, total_in_payout_currency, closed_at",
+        ("finance", "commission_ledger"): "entry_id, affiliate_id, period_month, entry_type, "
+        "amount, player_id, deal_id, reverses_entry_id, reason, booked_at",
     }
     for (schema, table), columns in promised.items():
         actual = query(
@@ -212,17 +240,85 @@ def test_public_tables_have_the_promised_columns(warehouse):
             "where table_schema = ? and table_name = ? order by ordinal_position",
             [schema, table],
         )
-        assert [c for (c,) in actual] == columns.split(", ")
+        # The promised columns come first, in order; more may follow (outputs.md is a floor).
+        promised_columns = columns.split(", ")
+        assert [c for (c,) in actual][: len(promised_columns)] == promised_columns
 
 
-def test_rebuilding_a_month_gives_the_same_statements(warehouse):
+def test_rebuilding_a_month_gives_the_same_statements_and_entries(warehouse):
+    data_dir = warehouse["data_dir"]
+    statements = "select * from finance.affiliate_statements order by affiliate_id, period_month"
+    # booked_at included: an entry rebuilt unchanged keeps it
+    entries = "select * from finance.commission_ledger order by entry_id"
+    before = query(data_dir, statements), query(data_dir, entries)
+    assert len(before[1]) == len({row[0] for row in before[1]})
+    build_payout(date(2026, 10, 1), data_dir, today=TODAY)
+    assert (query(data_dir, statements), query(data_dir, entries)) == before
+
+
+def test_rebuilding_an_earlier_open_month_discards_the_later_provisional_ones(warehouse):
     data_dir = warehouse["data_dir"]
     sql = "select * from finance.affiliate_statements order by affiliate_id, period_month"
     before = query(data_dir, sql)
-    build_payout(date(2026, 9, 1), data_dir, today=TODAY)
+    summary = build_payout(date(2026, 9, 1), data_dir, today=TODAY)
+    assert summary.discarded_months == (date(2026, 10, 1),)
+    assert query(data_dir, "select max(period_month) from finance.affiliate_statements") == [
+        (date(2026, 9, 1),)
+    ]
+    build_payout(date(2026, 10, 1), data_dir, today=TODAY)
     assert query(data_dir, sql) == before
 
 
 def test_payout_refuses_a_month_that_has_not_ended(warehouse):
     with pytest.raises(PayoutError, match="2026-11 has not ended"):
         build_payout(date(2026, 11, 1), warehouse["data_dir"], today=TODAY)
+
+
+def test_the_build_exports_the_month_for_finance(warehouse):
+    import csv
+
+    directory = warehouse["data_dir"] / "exports" / "payouts" / "2026-09"
+    with open(directory / "statements.csv", newline="") as handle:
+        rows = {row["affiliate_id"]: row for row in csv.DictReader(handle)}
+    assert (rows["aff_hand"]["total"], rows["aff_hand"]["status"]) == ("50.79", "payable")
+    assert (
+        pq.read_table(directory / "ledger.parquet").num_rows
+        == query(
+            warehouse["data_dir"],
+            "select count(*) from finance.commission_ledger where period_month = '2026-09-01'",
+        )[0][0]
+    )
+    html = (directory / "statements" / "aff_hand.html").read_text()
+    # every line item with its reason: the clawback names the flag and the month reversed
+    assert "-6.08" in html and "fraud-flagged on 2026-09-10" in html and "50.79" in html
+
+
+def test_every_entry_has_its_landed_records(warehouse):
+    missing = query(
+        warehouse["data_dir"],
+        """
+        select l.entry_type, count(*)
+        from finance.commission_ledger l
+        where not exists (
+            select 1 from compliance.commission_lineage c
+            where c.entry_id = l.entry_id
+              and c.source_system != 'warehouse' and c.source_entity != 'deals'
+        )
+        group by 1
+        """,
+    )
+    assert missing == []
+    # the September revenue share of aff_hand rests on hand_p1's and hand_p2's records
+    records = query(
+        warehouse["data_dir"],
+        """
+        select c.source_entity, c.record_id
+        from compliance.commission_lineage c
+        join finance.commission_ledger l using (entry_id)
+        where l.affiliate_id = 'aff_hand' and l.entry_type = 'revshare'
+          and l.period_month = '2026-09-01' and c.source_entity = 'rounds'
+        order by 2
+        """,
+    )
+    # hand_r8 lies in the fraud period; hand_r10 is unconvertible: neither is in the base
+    assert records == [("rounds", "hand_r7"), ("rounds", "hand_r9")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -12,10 +12,10 @@ import pytest
 from igw.config import resolve_data_dir
 from igw.dbt_runner import build_args, payout_vars, window_vars
 from igw.demo import demo_period
-from igw.payout import PayoutError, ensure_ended, months_between, parse_month
+from igw.payout import PayoutError, PayoutState, ensure_ended, next_month, parse_month
 from ingestion.contract import MONEY, TIMESTAMP, entity, load_contract, parse_type
 from ingestion.landing import conform, land_batch
-from orchestration.partition_args import daily_build_args, monthly_build_args
+from orchestration.partition_args import daily_build_args, monthly_build_args, payout_month
 
 
 def test_build_args_passes_selection_vars_and_full_refresh():
@@ -46,6 +46,15 @@ def test_dagster_partitions_map_to_dbt_vars():
         payout_vars(date(2026, 9, 2))
 
 
+def test_a_monthly_partition_is_its_payout_month():
+    # A Dagster monthly window starts at midnight UTC on the 1st: the month is that date.
+    assert payout_month(datetime(2026, 11, 1, tzinfo=UTC)) == date(2026, 11, 1)
+    assert payout_month(date(2026, 11, 1)) == date(2026, 11, 1)
+    with pytest.raises(ValueError, match="day 1"):
+        payout_month(datetime(2026, 11, 2))
+    assert json.loads(monthly_build_args(date(2026, 11, 1))[2]) == {"payout_month": "2026-11-01"}
+
+
 def test_parse_month_and_refusing_open_months():
     assert parse_month("2026-10") == date(2026, 10, 1)
     for bad in ("2026-13", "2026-1", "october", "2026-10-01"):
@@ -56,13 +65,19 @@ def test_parse_month_and_refusing_open_months():
         ensure_ended(date(2026, 11, 1), today=date(2026, 11, 30))
 
 
-def test_months_between_crosses_years():
-    assert months_between(date(2025, 11, 1), date(2026, 2, 1)) == [
-        date(2025, 11, 1),
-        date(2025, 12, 1),
-        date(2026, 1, 1),
-        date(2026, 2, 1),
-    ]
+def test_next_month_crosses_years():
+    assert next_month(date(2025, 11, 1)) == date(2025, 12, 1)
+    assert next_month(date(2025, 12, 1)) == date(2026, 1, 1)
+
+
+def test_the_first_open_month_follows_the_latest_closed_one():
+    from datetime import datetime
+
+    nothing_closed = PayoutState(built=(date(2026, 8, 1),), closed={})
+    assert (nothing_closed.last_closed, nothing_closed.first_open) == (None, None)
+    closed = {date(2026, 11, 1): datetime(2026, 12, 2), date(2026, 12, 1): datetime(2027, 1, 3)}
+    state = PayoutState(built=(date(2026, 11, 1), date(2026, 12, 1)), closed=closed)
+    assert (state.last_closed, state.first_open) == (date(2026, 12, 1), date(2027, 1, 1))
 
 
 def test_demo_period_is_the_full_months_before_today():

@@ -3,10 +3,10 @@
 import sys
 from pathlib import Path
 
-from dagster import AssetExecutionContext, Definitions
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster import AssetExecutionContext, AssetObservation, Definitions, MetadataValue
+from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
-from orchestration.partition_args import daily_build_args, monthly_build_args
+from orchestration.partition_args import daily_build_args, monthly_build_args, payout_month
 from orchestration.partitions import daily_partitions, monthly_partitions
 from orchestration.project import igw_dbt_project
 from orchestration.resources import IgwResource
@@ -44,12 +44,35 @@ def warehouse_daily(context: AssetExecutionContext, dbt: DbtCliResource, igw: Ig
     project=igw_dbt_project,
     select="tag:monthly",
     partitions_def=monthly_partitions,
-    name="payouts_monthly",
+    # Not "payouts_monthly": that is the job's name, and ops and jobs share one namespace.
+    name="payout_statements",
 )
 def payouts_monthly(context: AssetExecutionContext, dbt: DbtCliResource, igw: IgwResource):
-    igw.activate()
-    window = context.partition_time_window
-    yield from dbt.cli(monthly_build_args(window.start), context=context).stream()
+    """What `igw payout build --month` does, for the partition's month: refuse a month that has
+    not ended or is closed (PayoutError fails the run), build its statements, export them.
+    Closing a month stays a human action (`igw payout close`): tag:monthly includes
+    finance.payout_closures, but without the close_month var its build appends nothing.
+    """
+    from igw.payout import check_buildable
+    from igw.payout_export import export_month
+
+    data_dir = igw.activate().data_dir
+    month = payout_month(context.partition_time_window.start)
+    check_buildable(month, data_dir)
+    yield from dbt.cli(monthly_build_args(month), context=context).stream()
+    export = export_month(month, data_dir)
+    context.log.info(f"payout export for {month:%Y-%m} written to {export.directory}")
+    # The statements' Output is already yielded (Dagster refuses metadata added after it):
+    # the export is recorded as an observation of the statements' partition.
+    yield AssetObservation(
+        asset_key=get_asset_key_for_model([payouts_monthly], "affiliate_statements"),
+        partition=context.partition_key,
+        metadata={
+            "export_directory": MetadataValue.path(str(export.directory)),
+            "export_files": len(export.files),  # one HTML per affiliate: a count, not names
+            "affiliates": export.affiliates,
+        },
+    )
 
 
 defs = Definitions(

@@ -1,86 +1,37 @@
--- Payout attribution (rules §4): last click of the player's brand within the window before
--- registration; the click the player registered with first, then the latest click from
--- the player's device, else organic. Clicks after registration never count.
+-- The payout attribution every figure uses (rules §4): a player's frozen attribution once
+-- its registration month is closed, else the rule applied to the current data.
 with
 
-players as (
-    select
-        player_id,
-        brand_id,
-        registered_at,
-        click_id,
-        device_id
-    from {{ ref('stg_crm__players') }}
+last_click as (
+    select * from {{ ref('int_attribution__last_click') }}
 ),
 
-clicks as (
-    select
-        click_id,
-        affiliate_id,
-        campaign_id,
-        brand_id,
-        clicked_at,
-        device_id
-    from {{ ref('stg_affiliate__clicks') }}
-),
-
-registered_click as (
-    select
-        players.player_id,
-        clicks.click_id,
-        clicks.affiliate_id,
-        clicks.campaign_id
-    from players
-    inner join clicks
-        on
-            players.click_id = clicks.click_id
-            and players.brand_id = clicks.brand_id
-            and players.registered_at >= clicks.clicked_at
-            and clicks.clicked_at
-            >= {{ dbt.dateadd('hour', -var('attribution_window_hours'), 'players.registered_at') }}
-),
-
-device_clicks as (
-    select
-        players.player_id,
-        clicks.click_id,
-        clicks.affiliate_id,
-        clicks.campaign_id,
-        row_number() over (
-            partition by players.player_id
-            order by clicks.clicked_at desc, clicks.click_id desc
-        ) as recency_rank
-    from players
-    inner join clicks
-        on
-            players.device_id = clicks.device_id
-            and players.brand_id = clicks.brand_id
-            and players.registered_at >= clicks.clicked_at
-            and clicks.clicked_at
-            >= {{ dbt.dateadd('hour', -var('attribution_window_hours'), 'players.registered_at') }}
-),
-
-latest_device_click as (
-    select * from device_clicks
-    where recency_rank = 1
+frozen as (
+    select * from {{ ref('int_attribution__frozen_payout') }}
 ),
 
 final as (
     select
-        players.player_id,
-        players.brand_id,
-        players.registered_at,
-        coalesce(registered_click.affiliate_id, latest_device_click.affiliate_id) as affiliate_id,
-        coalesce(registered_click.campaign_id, latest_device_click.campaign_id) as campaign_id,
-        coalesce(registered_click.click_id, latest_device_click.click_id) as click_id,
+        last_click.player_id,
+        last_click.brand_id,
+        last_click.registered_at,
         case
-            when registered_click.click_id is not null then 'click_id'
-            when latest_device_click.click_id is not null then 'device'
-            else 'organic'
-        end as attribution_method
-    from players
-    left join registered_click on players.player_id = registered_click.player_id
-    left join latest_device_click on players.player_id = latest_device_click.player_id
+            when frozen.player_id is not null then frozen.affiliate_id
+            else last_click.affiliate_id
+        end as affiliate_id,
+        case
+            when frozen.player_id is not null then frozen.campaign_id
+            else last_click.campaign_id
+        end as campaign_id,
+        case
+            when frozen.player_id is not null then frozen.click_id
+            else last_click.click_id
+        end as click_id,
+        coalesce(frozen.attribution_method, last_click.attribution_method) as attribution_method,
+        frozen.player_id is not null as is_frozen,
+        frozen.frozen_by_month
+    from last_click
+    left join frozen on last_click.player_id = frozen.player_id
 )
 
 select * from final

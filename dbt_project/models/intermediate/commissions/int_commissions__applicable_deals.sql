@@ -60,6 +60,8 @@ final as (
         coalesce(deals.tier_method, 'tiered') as tier_method,
         deals.negative_carryover,
         deals.admin_fee_rate,
+        deals.sub_affiliate_rate,
+        deals.clawback_days,
         deals.min_payout
     from candidates
     inner join deals on candidates.deal_id = deals.deal_id
