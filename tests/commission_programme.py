@@ -438,10 +438,23 @@ def programme_tables() -> dict[str, pa.Table]:
 
 
 def late_round_tables() -> dict[str, pa.Table]:
-    """The close test's late round: cp_mp_p1 stakes 40.125 on 2026-09-25, nothing won."""
+    """The close test's late data: cp_mp_p1 stakes 40.125 on 2026-09-25, nothing won; and a
+    re-delivered cp_mp_p1 naming a click of cp_tiered made before its registration, which
+    by the rule would now attribute it to cp_tiered: its registration month is closed, so
+    its payout attribution stays frozen with cp_minpay (rules §4)."""
     r = _Rows()
     r.round("cp_mp_p1_r_late", "cp_mp_p1", "2026-09-25", "40.1250", "0")
-    return {"games.rounds": r.tables()["games.rounds"]}
+    r.player("cp_mp_p1", "cp_minpay", "2026-08-01")
+    r.rows["affiliate.clicks"] = [
+        {**r.rows["affiliate.clicks"][0], "click_id": "cp_late_click", "affiliate_id": "cp_tiered",
+         "campaign_id": "cmp_cp_tiered", "clicked_at": "2026-07-31T12:00:00"}
+    ]  # fmt: skip
+    player = r.rows["crm.players"][0]
+    r.rows["crm.players"] = [
+        {**player, "click_id": "cp_late_click", "updated_at": "2026-11-05T08:00:00"}
+    ]
+    tables = r.tables()
+    return {key: tables[key] for key in ("games.rounds", "affiliate.clicks", "crm.players")}
 
 
 def land(data_dir: Path, tables: dict[str, pa.Table], day: date) -> None:

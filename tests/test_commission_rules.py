@@ -587,6 +587,25 @@ def test_the_late_round_reached_the_warehouse(closed):
     assert rows == [(D("40.125"),)]
 
 
+def test_a_closed_months_players_keep_their_payout_attribution(closed):
+    # The late player version names cp_tiered's click: the rule now says cp_tiered, but
+    # cp_mp_p1 registered in August, which is closed, so its payout attribution is frozen.
+    data_dir = closed["data_dir"]
+    assert query(
+        data_dir,
+        "select affiliate_id, click_id from intermediate.int_attribution__last_click "
+        "where player_id = 'cp_mp_p1'",
+    ) == [("cp_tiered", "cp_late_click")]
+    assert query(
+        data_dir,
+        "select affiliate_id, click_id, is_frozen, frozen_by_month "
+        "from intermediate.int_attribution__payout where player_id = 'cp_mp_p1'",
+    ) == [("cp_minpay", "cp_mp_p1_click", True, AUG)]
+    assert query(
+        data_dir, "select affiliate_id from marts.player_attribution where player_id = 'cp_mp_p1'"
+    ) == [("cp_minpay",)]
+
+
 def test_closed_months_never_change(closed):
     before, after = closed["before"], closed["after"]
     assert before["statements"] and before["ledger"]
