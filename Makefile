@@ -29,8 +29,10 @@ lint: $(STAMP)
 sqllint: $(STAMP)
 	IGW_DATA_DIR=$$(mktemp -d) $(BIN)/sqlfluff lint dbt_project/models
 
+# Two workers (the machines have two cores); a test file stays on one worker, so its
+# module-scoped warehouse is built once.
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Re-pin after editing pyproject.toml dependencies.
 lock: $(STAMP)

@@ -42,9 +42,9 @@ def _landed_rounds(data_dir: Path) -> int:
 def _model_seconds() -> tuple[float, float, dict[str, float]]:
     """Seconds dbt spent in the last invocation's incremental models, in the others, and per
     incremental model (from target/run_results.json and the manifest)."""
-    from igw.config import DBT_PROJECT_DIR
+    from igw.config import dbt_target_dir
 
-    target = DBT_PROJECT_DIR / "target"
+    target = dbt_target_dir()
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     results = json.loads((target / "run_results.json").read_text())["results"]
     incremental, other, per_model = 0.0, 0.0, {}

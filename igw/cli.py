@@ -80,7 +80,7 @@ def _count_daily_build_nodes() -> int | None:
     """
     import json
 
-    manifest_path = config.DBT_PROJECT_DIR / "target" / "manifest.json"
+    manifest_path = config.dbt_target_dir() / "manifest.json"
     if not manifest_path.exists():
         return None
     manifest = json.loads(manifest_path.read_text())
@@ -262,10 +262,28 @@ def demo(
     console.print(
         f"Models built: {outcome.models_built} ({len(outcome.succeeded)} dbt nodes passed)"
     )
+    _print_demo_reconciliation(where.data_dir, period.start, last)
     _print_statements(summary)
     console.print(f"Warehouse: {where.warehouse}")
     console.print(f"Landing zone: {where.landing}")
     console.print(f"Done in {time.monotonic() - started:.0f} s.")
+
+
+def _print_demo_reconciliation(data_dir: Path, first: date, last: date) -> None:
+    """The demo's whole period through the nightly reconciliation (recon.daily_checks): the
+    simulator plants a PSP file and a provider report that disagree, so it fails there."""
+    from igw.reconcile import ReconError, read_checks
+
+    try:
+        result = read_checks(data_dir, first, last)
+    except ReconError as error:
+        raise fail(str(error)) from None
+    print_recon_summary(result, max_failures=20)
+    if not result.passed:
+        console.print(
+            "The simulated vendors planted these disagreements (ground_truth/faults.parquet); "
+            "a nightly run would fail on them. Recheck a day with `igw reconcile --date D`."
+        )
 
 
 @vendors_app.command("generate")
@@ -394,6 +412,70 @@ def build(
     console.print(f"Models built: {outcome.models_built}; warehouse: {where.warehouse}")
 
 
+# --- reconciliation (igw/reconcile.py) ----------------------------------------------------
+
+
+def _figure(value) -> str:
+    """A check figure without trailing zeros (counts and amounts share one column type)."""
+    if value is None:
+        return "-"
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def print_recon_summary(result, max_failures: int | None = 50) -> None:
+    """Rows passed and failed per check, then the failing rows (at most `max_failures`)."""
+    span = f"{result.first}" if result.first == result.last else f"{result.first} to {result.last}"
+    table = Table(title=f"Reconciliation {span}", title_justify="left")
+    table.add_column("check")
+    table.add_column("rows passed", justify="right")
+    table.add_column("rows failed", justify="right")
+    for check_name, passed, failed in result.by_check():
+        shown = f"[red]{failed:,}[/red]" if failed else "0"
+        table.add_row(check_name, f"{passed:,}", shown)
+    console.print(table)
+    failures = result.failures
+    if not failures:
+        console.print(f"[green]Every check passed[/green] ({len(result.rows):,} rows).")
+        return
+    shown_rows = failures if max_failures is None else failures[:max_failures]
+    # One line per failing row, never cut to the terminal's width.
+    console.print(f"[red]Failing checks ({len(failures):,}):[/red]")
+    for row in shown_rows:
+        console.print(
+            f"{row.check_date} {row.check_name} {row.source}: "
+            f"expected {_figure(row.expected)}, actual {_figure(row.actual)}, "
+            f"difference {_figure(row.difference)}, tolerance {_figure(row.tolerance)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(shown_rows) < len(failures):
+        console.print(
+            f"… and {len(failures) - len(shown_rows):,} more failing rows in recon.daily_checks"
+        )
+
+
+@app.command()
+def reconcile(
+    day: Annotated[str, typer.Option("--date", help="The day to reconcile, YYYY-MM-DD.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Recompute and print one day's reconciliation; exit 1 when a check fails beyond its
+    tolerance, 0 when every check passes."""
+    from igw.reconcile import ReconError, reconcile_day
+
+    where = config.paths(data_dir)
+    chosen = parse_day(day, "--date")
+    try:
+        with console.status(f"reconcile: recomputing {chosen}"):
+            result = reconcile_day(where.data_dir, chosen)
+    except ReconError as error:
+        raise fail(str(error)) from None
+    print_recon_summary(result, max_failures=None)
+    if not result.passed:
+        raise typer.Exit(code=1)
+
+
 @payout_app.command("build")
 def payout_build(
     month: Annotated[str, typer.Option(help="The month to build, YYYY-MM.")],
@@ -426,6 +508,43 @@ def payout_close(
     except (PayoutError, DbtError) as error:
         raise fail(str(error)) from None
     _print_statements(summary)
+
+
+export_app = typer.Typer(help="Exports for compliance.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("audit")
+def export_audit_command(
+    month: Annotated[str, typer.Option(help="The month to export, YYYY-MM.")],
+    out: Annotated[Path, typer.Option(help="A new (or empty) directory to write into.")],
+    export_format: Annotated[
+        str, typer.Option("--format", help="csv or parquet.", show_default=True)
+    ] = "csv",
+    data_dir: DataDir = None,
+) -> None:
+    """Write a month's compliance tables and ledger with a manifest (row counts, SHA-256)
+    and a SHA256SUMS file: `sha256sum -c SHA256SUMS` in the directory verifies it."""
+    from igw.audit_export import AuditExportError, check_format, export_audit, parse_month
+
+    try:
+        check_format(export_format)
+        chosen = parse_month(month)
+        export = export_audit(chosen, out, export_format, config.paths(data_dir).data_dir)
+    except AuditExportError as error:
+        raise fail(str(error)) from None
+    table = Table(title=f"Audit export {chosen:%Y-%m} ({export_format})", title_justify="left")
+    for column in ("file", "table", "rows", "sha256"):
+        table.add_column(column, justify="right" if column == "rows" else "left")
+    for file in export.files:
+        table.add_row(file.name, file.table, f"{file.rows:,}", file.sha256[:16] + "…")
+    console.print(table)
+    console.print(
+        f"Written to {export.directory}; verify with: cd {export.directory} && "
+        "sha256sum -c SHA256SUMS",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -502,12 +621,14 @@ def dagster(
     data_dir: DataDir = None,
     port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
 ) -> None:
-    """Start `dagster dev` on the project's definitions, with its storage in the data dir."""
+    """Start `dagster dev` on the project's definitions, with its storage in the data dir
+    (or, where DAGSTER_HOME is set, the instance configured there, e.g. a Postgres one)."""
     where = config.activate(data_dir)
     where.dagster_home.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "DAGSTER_HOME": str(config.REPO_ROOT),
+        # The repo's dagster.yaml (SQLite under the data dir) unless an instance is chosen.
+        "DAGSTER_HOME": os.environ.get("DAGSTER_HOME") or str(config.REPO_ROOT),
         "IGW_DAGSTER_DIR": str(where.dagster_home),
         # dagster-dbt prepares the manifest with the `dbt` installed beside this Python.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",

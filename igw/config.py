@@ -37,6 +37,13 @@ class Paths:
         return self.data_dir / "dagster"
 
 
+def dbt_target_dir() -> Path:
+    """Where dbt writes its manifest and compiled SQL: $DBT_TARGET_PATH (dbt's own variable;
+    parallel test workers each set one), else dbt_project/target."""
+    chosen = os.environ.get("DBT_TARGET_PATH")
+    return Path(chosen).resolve() if chosen else DBT_PROJECT_DIR / "target"
+
+
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
     """--data-dir, else $IGW_DATA_DIR, else ./data; always absolute."""
     chosen = data_dir or os.environ.get(DATA_DIR_ENV) or "data"

@@ -50,6 +50,7 @@ def prepare_data_dir(where: Paths) -> None:
     for runtime in (*runtime_dirs, *(data_dir / name for name in scratch)):
         shutil.rmtree(runtime, ignore_errors=True)
     where.warehouse.unlink(missing_ok=True)
+    (data_dir / "restricted.duckdb").unlink(missing_ok=True)
     (data_dir / "sources.yaml").unlink(missing_ok=True)
     Path(str(where.warehouse) + ".wal").unlink(missing_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)

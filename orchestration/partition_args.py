@@ -1,7 +1,7 @@
 """Pure functions turning Dagster partitions into dbt arguments (unit-tested, no manifest)."""
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from igw.dbt_runner import payout_vars, window_vars
 
@@ -13,6 +13,22 @@ def _as_date(value: datetime | date) -> date:
 def daily_build_args(start: datetime | date, end: datetime | date) -> list[str]:
     """`dbt build` for a partition window (end-exclusive), as min_date/max_date vars."""
     return ["build", "--vars", json.dumps(window_vars(_as_date(start), _as_date(end)))]
+
+
+def partition_days(first_key: str, last_key: str) -> tuple[date, date]:
+    """The first and last landing day of a range of daily partitions (both included)."""
+    first, last = date.fromisoformat(first_key), date.fromisoformat(last_key)
+    if last < first:
+        raise ValueError(f"partition range ends ({last}) before it starts ({first})")
+    return first, last
+
+
+def daily_range_build_args(first_key: str, last_key: str) -> list[str]:
+    """ONE `dbt build` for a range of daily partitions (a backfill run with a single-run
+    policy, or one nightly partition): the window min_date = first day, max_date = last day.
+    """
+    first, last = partition_days(first_key, last_key)
+    return daily_build_args(first, last + timedelta(days=1))
 
 
 def payout_month(month_start: datetime | date) -> date:

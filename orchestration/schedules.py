@@ -1,4 +1,5 @@
-"""The nightly run: land yesterday's deliveries and rebuild the warehouse for that day.
+"""The nightly run: land yesterday's deliveries, rebuild the warehouse for that day, and
+reconcile it (a failing check fails the run).
 The monthly payout run: build and export the previous month's statements on the 2nd.
 """
 
@@ -10,15 +11,26 @@ from dagster import (
     define_asset_job,
 )
 
+from orchestration.assets.freshness import landed_source_freshness
 from orchestration.assets.landing import landing_assets
+from orchestration.assets.reconciliation import reconciliation
 from orchestration.assets.warehouse import payouts_monthly, warehouse_daily
 from orchestration.partitions import daily_partitions, monthly_partitions
 
 nightly_job = define_asset_job(
     name="nightly",
-    selection=AssetSelection.assets(*landing_assets) | AssetSelection.assets(warehouse_daily),
+    # Landing (with its Great Expectations checks) -> the dbt build (with its dbt tests) ->
+    # the reconciliation. The freshness checks are the late_sources sensor's: they judge
+    # the sources at the deadline, not at whatever time a run of old partitions happens.
+    selection=(
+        AssetSelection.assets(*landing_assets, warehouse_daily, reconciliation)
+        - AssetSelection.checks(landed_source_freshness)
+    ),
     partitions_def=daily_partitions,
-    description="Ingest the day's deliveries of every source, then build the warehouse.",
+    description=(
+        "Ingest the day's deliveries of every source, build the warehouse for that landing "
+        "day, then reconcile it: a failing reconciliation check fails the run."
+    ),
 )
 
 # Runs by itself once deployed: schedules are otherwise created stopped.

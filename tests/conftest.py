@@ -7,13 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from igw.config import DATA_DIR_ENV, DBT_PROJECT_DIR
+from igw.config import DATA_DIR_ENV, DBT_PROJECT_DIR, dbt_target_dir
 from igw.dbt_runner import build_args, run_dbt
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 # A fixed pseudonym key for every dbt run of the tests (never a real one).
 os.environ.setdefault("IGW_PSEUDONYM_KEY", "igw-test-pseudonym-key")
+# Parallel workers (pytest-xdist) each get their own dbt target dir: two dbt processes never
+# write one manifest. Set before anything imports orchestration.project (it reads it).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _worker_target = DBT_PROJECT_DIR / "target" / f"pytest-{os.environ['PYTEST_XDIST_WORKER']}"
+    os.environ.setdefault("DBT_TARGET_PATH", str(_worker_target))
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +31,7 @@ def dbt_manifest(tmp_path_factory) -> Path:
         os.environ.pop(DATA_DIR_ENV, None)
     else:
         os.environ[DATA_DIR_ENV] = previous
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    manifest = dbt_target_dir() / "manifest.json"
     assert manifest.exists()
     return manifest
 

@@ -380,8 +380,20 @@ def test_settlements_are_the_psps_totals_of_approved_transactions(data: Operator
         totals["fee_amount"] += row["fee_amount"]
     settlements = rows(data, "payments.settlements")
     assert len(settlements) == len(expected)
+    (planted,) = faults(data, "settlement_mismatch")
+    missed = approved[re.search(r"deposit (txn_\d+)", planted["detail"]).group(1)]
     for row in settlements:
         totals = expected[(row["settlement_date"], row["psp"], row["currency"])]
+        if f"{row['settlement_date']}|{row['psp']}|{row['currency']}" == planted["key"]:
+            # The planted file misses exactly one deposit it approved that day.
+            assert (missed["kind"], missed["psp"], missed["currency"]) == (
+                "deposit",
+                row["psp"],
+                row["currency"],
+            )
+            assert missed["processed_at"].date() == row["settlement_date"]
+            totals["deposit_count"] -= 1
+            totals["deposit_amount"] -= missed["amount"]
         for name in ("deposit", "withdrawal", "chargeback"):
             assert row[f"{name}_count"] == totals[f"{name}_count"]
             assert row[f"{name}_amount"] == totals[f"{name}_amount"]
@@ -409,7 +421,19 @@ def test_provider_reports_are_the_totals_of_settled_rounds(data: OperatorData) -
         for row in rows(data, "games.provider_reports")
     }
     assert reports.keys() == expected.keys()
+    (planted,) = faults(data, "provider_report_mismatch")
+    missed = settled[re.search(r"round (rnd_\d+)", planted["detail"]).group(1)]
     for key, (count, stakes, wins) in expected.items():
+        if "|".join(str(part) for part in key) == planted["key"]:
+            # The planted report misses exactly one settled round that staked and won.
+            assert (missed["settled_at"].date(), missed["currency"]) == (key[0], key[2])
+            assert provider[missed["game_id"]] == key[1]
+            assert missed["stake_real"] > 0 and missed["win_real"] > 0
+            count, stakes, wins = (
+                count - 1,
+                stakes - missed["stake_real"],
+                wins - missed["win_real"],
+            )
         assert reports[key]["rounds_count"] == count
         assert reports[key]["stakes_real"] == stakes
         assert reports[key]["wins_real"] == wins
@@ -816,7 +840,10 @@ def test_every_fault_kind_is_recorded(full: OperatorData) -> None:
         "player_published_late",
         "missing_fx_rate",
         "invalid_record",
+        "settlement_mismatch",
+        "provider_report_mismatch",
     }
+    assert kinds["settlement_mismatch"] == kinds["provider_report_mismatch"] == 1
     (gap,) = faults(full, "missing_fx_rate")
     assert gap["key"] == f"{full.planted['fx_day_without_usd_rate']}|USD"
 

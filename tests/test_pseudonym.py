@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from landed_operator import land_published, publication_days
 
-from igw.config import DBT_PROJECT_DIR
+from igw.config import dbt_target_dir
 from igw.dbt_runner import DbtError, build_args, run_dbt
 from igw.pseudonym import (
     KEY_ENV,
@@ -186,6 +186,8 @@ def test_marts_hold_pseudonyms_never_clear_pii(data_dir):
     forbidden, emails = _landed_pii(data_dir)
     assert len(emails) > 200
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        # The clear values are readable only through the restricted layer's own file.
+        con.execute(f"attach '{data_dir / 'restricted.duckdb'}' as restricted (read_only)")
         con.execute("create temp table forbidden (value varchar)")
         con.executemany("insert into forbidden values (?)", [(v,) for v in forbidden])
         con.execute("create temp table forbidden_emails (value varchar)")
@@ -219,7 +221,8 @@ def test_marts_hold_pseudonyms_never_clear_pii(data_dir):
             select players.player_id, players.email, players.registration_ip,
                 dim.email_pseudonym, dim.registration_ip_pseudonym
             from marts.dim_players as dim
-            inner join staging.stg_crm__players as players on dim.player_id = players.player_id
+            inner join restricted.stg_crm__player_pii as players
+                on dim.player_id = players.player_id
             where not dim.is_erased
             order by players.email != lower(trim(players.email)) desc, players.player_id
             limit 1
@@ -238,5 +241,5 @@ def test_marts_hold_pseudonyms_never_clear_pii(data_dir):
     assert erased[0] >= 1 and erased[1:] == (0, 0)
 
     # The key is in no compiled SQL and no dbt log.
-    written = [*(DBT_PROJECT_DIR / "target").rglob("*.sql"), *(data_dir / "logs").rglob("*")]
+    written = [*dbt_target_dir().rglob("*.sql"), *(data_dir / "logs").rglob("*")]
     assert not [p for p in written if p.is_file() and key in p.read_text(errors="ignore")]

@@ -1135,3 +1135,183 @@ def _settlements(logical: dict[str, np.ndarray], end_us: int) -> pa.Table:
             "fee_amount": money(column["fee_amount"]),
         },
     )
+
+
+# --- reconciliation faults -----------------------------------------------------------------
+
+# A (day, psp, currency) settlement file, or (day, provider, currency) report, is picked for
+# a planted fault only where it holds at least this many deposits / rounds.
+_FAULT_MIN_DEPOSITS = 3
+_FAULT_MIN_ROUNDS = 10
+
+
+@dataclass(frozen=True)
+class ReconFault:
+    """A vendor total planted off by one real record (see plant_reconciliation_faults)."""
+
+    fault: str  # settlement_mismatch | provider_report_mismatch
+    entity: str
+    key: str  # "YYYY-MM-DD|psp_or_provider|currency"
+    record_id: str  # the transaction or round the vendor's total misses
+    detail: str
+
+
+def _busiest_cells(counts: np.ndarray, minimum: int) -> np.ndarray:
+    """Row positions with at least `minimum`, else the busiest row (a tiny operator)."""
+    cells = np.flatnonzero(counts >= minimum)
+    return cells if len(cells) else np.array([int(np.argmax(counts))])
+
+
+def _replace_row(table: pa.Table, row: int, values: dict[str, object]) -> pa.Table:
+    """The table with `values` (column -> new value) written into one row."""
+    for name, value in values.items():
+        column = table.column(name).combine_chunks()
+        as_list = column.to_pylist()
+        as_list[row] = value
+        position = table.schema.get_field_index(name)
+        table = table.set_column(position, table.schema.field(name), pa.array(as_list, column.type))
+    return table
+
+
+def _key_text(day, label: str, currency: str) -> str:
+    return f"{day.isoformat()}|{label}|{currency}"
+
+
+def _settlement_fault(
+    rng: np.random.Generator, settlements: pa.Table, transactions: pa.Table
+) -> tuple[pa.Table, ReconFault]:
+    """One PSP's file of one day and currency misses one deposit it approved that day."""
+    counts = settlements.column("deposit_count").to_numpy()
+    cells = _busiest_cells(counts, _FAULT_MIN_DEPOSITS)
+    row = int(cells[rng.integers(0, len(cells))])
+    cell = settlements.slice(row, 1).to_pylist()[0]
+    day, psp, currency = cell["settlement_date"], cell["psp"], cell["currency"]
+    processed_day = pc.cast(
+        pc.cast(transactions.column("processed_at"), pa.timestamp("us", tz="UTC")), pa.date32()
+    )
+    approved = pc.and_(
+        pc.and_(
+            pc.equal(transactions.column("status"), "approved"),
+            pc.equal(transactions.column("kind"), "deposit"),
+        ),
+        pc.and_(
+            pc.and_(
+                pc.equal(processed_day, pa.scalar(day, pa.date32())),
+                pc.equal(transactions.column("psp"), psp),
+            ),
+            pc.equal(transactions.column("currency"), currency),
+        ),
+    )
+    deposits = transactions.filter(approved).select(["transaction_id", "amount"])
+    deposits = deposits.group_by("transaction_id").aggregate([("amount", "max")])
+    deposits = deposits.sort_by("transaction_id")
+    picked = deposits.slice(int(rng.integers(0, deposits.num_rows)), 1).to_pylist()[0]
+    amount = picked["amount_max"]
+    count, total = cell["deposit_count"], cell["deposit_amount"]
+    changed = _replace_row(
+        settlements, row, {"deposit_count": count - 1, "deposit_amount": total - amount}
+    )
+    detail = (
+        f"the {psp} file of {day.isoformat()} ({currency}) misses approved deposit "
+        f"{picked['transaction_id']} of {amount}: deposit_count {count - 1} instead of "
+        f"{count}, deposit_amount {total - amount} instead of {total} (fee_amount unchanged)"
+    )
+    fault = ReconFault(
+        "settlement_mismatch",
+        "payments.settlements",
+        _key_text(day, psp, currency),
+        picked["transaction_id"],
+        detail,
+    )
+    return changed, fault
+
+
+def _provider_report_fault(
+    rng: np.random.Generator,
+    reports: pa.Table,
+    rounds: pa.Table,
+    games: pa.Table,
+    cancelled_ids: pa.Array,
+) -> tuple[pa.Table, ReconFault]:
+    """One provider's report of one day and currency misses one settled real-money round."""
+    counts = reports.column("rounds_count").to_numpy()
+    cells = _busiest_cells(counts, _FAULT_MIN_ROUNDS)
+    row = int(cells[rng.integers(0, len(cells))])
+    cell = reports.slice(row, 1).to_pylist()[0]
+    day, provider, currency = cell["report_date"], cell["provider"], cell["currency"]
+    provider_games = pc.unique(
+        pc.filter(games.column("game_id"), pc.equal(games.column("provider"), provider))
+    )
+    settled_day = pc.cast(
+        pc.cast(rounds.column("settled_at"), pa.timestamp("us", tz="UTC")), pa.date32()
+    )
+    in_cell = pc.and_(
+        pc.and_(
+            pc.equal(settled_day, pa.scalar(day, pa.date32())),
+            pc.equal(rounds.column("currency"), currency),
+        ),
+        pc.and_(
+            pc.equal(rounds.column("status"), "settled"),
+            pc.is_in(rounds.column("game_id"), provider_games),
+        ),
+    )
+    candidates = rounds.filter(in_cell).select(["round_id", "stake_real", "win_real"])
+    candidates = candidates.filter(
+        pc.invert(pc.is_in(candidates.column("round_id"), cancelled_ids))
+    )
+    real = pc.greater(candidates.column("stake_real"), 0)
+    both = pc.and_(real, pc.greater(candidates.column("win_real"), 0))
+    # A round that staked and won real money moves all three figures; else one that staked.
+    preferred = candidates.filter(both)
+    candidates = preferred if preferred.num_rows else candidates.filter(real)
+    candidates = candidates.group_by("round_id").aggregate(
+        [("stake_real", "max"), ("win_real", "max")]
+    )
+    candidates = candidates.sort_by("round_id")
+    picked = candidates.slice(int(rng.integers(0, candidates.num_rows)), 1).to_pylist()[0]
+    stake, win = picked["stake_real_max"], picked["win_real_max"]
+    count, stakes, wins = cell["rounds_count"], cell["stakes_real"], cell["wins_real"]
+    changed = _replace_row(
+        reports,
+        row,
+        {"rounds_count": count - 1, "stakes_real": stakes - stake, "wins_real": wins - win},
+    )
+    detail = (
+        f"the {provider} report of {day.isoformat()} ({currency}) misses settled round "
+        f"{picked['round_id']} (stake_real {stake}, win_real {win}): rounds_count "
+        f"{count - 1} instead of {count}, stakes_real {stakes - stake} instead of {stakes}, "
+        f"wins_real {wins - win} instead of {wins}"
+    )
+    fault = ReconFault(
+        "provider_report_mismatch",
+        "games.provider_reports",
+        _key_text(day, provider, currency),
+        picked["round_id"],
+        detail,
+    )
+    return changed, fault
+
+
+def plant_reconciliation_faults(
+    rng: np.random.Generator, tables: dict[str, pa.Table], cancelled_round_ids: pa.Array
+) -> tuple[dict[str, pa.Table], tuple[ReconFault, ...]]:
+    """The vendors' totals with two planted disagreements for the reconciliation to catch:
+    one PSP settlement file that misses one approved deposit (count and amount), and one
+    provider report that misses one settled round (count, real stakes and wins).
+
+    Cells are drawn among those with some activity; only values change, never the row
+    count, so nothing else the generator draws moves. Returns the two changed tables and
+    the faults.
+    """
+    settlements, settlement = _settlement_fault(
+        rng, tables["payments.settlements"], tables["payments.transactions"]
+    )
+    reports, report = _provider_report_fault(
+        rng,
+        tables["games.provider_reports"],
+        tables["games.rounds"],
+        tables["games.games"],
+        cancelled_round_ids,
+    )
+    changed = {"payments.settlements": settlements, "games.provider_reports": reports}
+    return changed, (settlement, report)

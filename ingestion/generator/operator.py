@@ -10,8 +10,10 @@ reshuffle the rounds), and no wall clock reaches the data (`timings` only measur
 Delivery faults are planted as a vendor makes them: about 1% of API and round rows come
 twice, some rounds are re-sent cancelled, some deposits go pending, approved, reversed,
 about 0.5% of clicks, rounds and player events are published days late, a few players
-are published days after their first rounds, one day lacks its USD rate, and a handful
-of records per source break the contract (see `INVALID_RECORDS`).
+are published days after their first rounds, one day lacks its USD rate, a handful
+of records per source break the contract (see `INVALID_RECORDS`), and two vendor totals
+disagree with the records: one PSP settlement file misses a deposit and one provider
+report misses a round (the reconciliation's planted failures).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ingestion.generator.activity import (
     REDELIVERED_SHARE,
     Activity,
     make_activity,
+    plant_reconciliation_faults,
 )
 from ingestion.generator.arrays import (
     US_PER_DAY,
@@ -87,6 +90,7 @@ _STREAMS = (
     "late",
     "orphans",
     "invalid",
+    "recon_faults",
 )
 # Entities whose rows can be published late. Never one whose API cursor is updated_at:
 # there the cursor value is the publication time by definition.
@@ -591,6 +595,12 @@ def generate_operator(
         missing = set(load_contract()) - set(tables)
         if missing:
             raise RuntimeError(f"generator misses contract entities {sorted(missing)}")
+        # The vendors' own totals that disagree with their records (the reconciliation's
+        # planted failures); computed before delivery, so a re-delivered copy agrees.
+        vendor_totals, recon_faults = plant_reconciliation_faults(
+            rng["recon_faults"], tables, activity.rounds.cancelled_ids
+        )
+        tables |= vendor_totals
 
     with _timed(timings, "ground_truth"):
         # The rules' answers over the valid records (what the warehouse keeps).
@@ -686,6 +696,10 @@ def generate_operator(
                 invalid_truth["reason"],
             ),
         ]
+        fault_parts += [
+            _fault_rows(fault.fault, fault.entity, [fault.key], [fault.detail])
+            for fault in recon_faults
+        ]
         if gap_day is not None:
             fault_parts.append(
                 _fault_rows(
@@ -712,6 +726,7 @@ def generate_operator(
         "players_published_late": len(orphans),
         "late_rows": late_truth.num_rows,
         "invalid_records": invalid_truth.num_rows,
+        **{fault.fault: fault.key for fault in recon_faults},
     }
     timings["total"] = time.perf_counter() - began
     return OperatorData(

@@ -11,7 +11,9 @@ listed as the generator made them:
   erasure requests, click floods): one row per case and record.
 - `faults`: delivery faults (duplicate deliveries, rounds re-sent as cancelled, deposits
   pending then approved then reversed, late rows, players published after their first
-  rounds, the missing FX rate, invalid records): one row per fault and record.
+  rounds, the missing FX rate, invalid records) and the vendor totals planted off by one
+  record (`settlement_mismatch`, `provider_report_mismatch`: key
+  "YYYY-MM-DD|psp_or_provider|currency"): one row per fault and record.
 - `late`: every row published after its delivery day, with how many days late.
 - `invalid`: every record that breaks the contract, with the column and the reason.
 """

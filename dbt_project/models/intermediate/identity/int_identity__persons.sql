@@ -1,17 +1,17 @@
 -- Persons (rules §3): the connected components of player accounts linked by normalised
--- email or device_id. Plain SQL for DuckDB and Spark alike (no recursive CTE): a fixed
--- number of steps (var identity_max_hops) of min-label propagation with pointer jumping
--- and parent hooking. Every account starts labelled with its own registration rank; a
--- step gives each account the smallest label's label (grandparent) among itself and its
--- neighbours, and gives that minimum to the account its label points at too, so labels
--- travel along a chain in doubling strides: a chain of N accounts settled (and was
--- confirmed) within log2(N) + 4 steps in every registration order measured (random up to
--- 10^6 accounts, adversarially searched up to 256), so the default 20 steps cover chains
--- of about 100,000 accounts. Each step reads the previous step once (the label lookup
--- copies each row to the account asked, via a two-row `routes` table, and answers with
--- a window, not a self-join): Spark inlines CTEs, so two reads per step would double the
--- plan with every step. `converged` is false where the last step still changed a label;
--- a test fails the build then.
+-- email (through its pseudonym) or device_id. Plain SQL for DuckDB and Spark alike (no
+-- recursive CTE): a fixed number of steps (var identity_max_hops) of min-label
+-- propagation with pointer jumping and parent hooking. Every account starts labelled with
+-- its own registration rank; a step gives each account the smallest label's label
+-- (grandparent) among itself and its neighbours, and gives that minimum to the account
+-- its label points at too, so labels travel along a chain in doubling strides: a chain of
+-- N accounts settled (and was confirmed) within log2(N) + 4 steps in every registration
+-- order measured (random up to 10^6 accounts, adversarially searched up to 256), so the
+-- default 20 steps cover chains of about 100,000 accounts. Each step reads the previous
+-- step once (the label lookup copies each row to the account asked, via a two-row
+-- `routes` table, and answers with a window, not a self-join): Spark inlines CTEs, so two
+-- reads per step would double the plan with every step. `converged` is false where the
+-- last step still changed a label; a test fails the build then.
 {% set hops = var('identity_max_hops') %}
 {% if hops < 1 %}
     {{ exceptions.raise_compiler_error("identity_max_hops must be at least 1, not " ~ hops) }}
@@ -19,11 +19,13 @@
 
 with
 
+-- Emails link through their pseudonym (§12): the keyed hash of the normalised email
+-- (lower-case, trimmed; none for a blank one), so equal normalised emails link as before.
 players as (
     select
         player_id,
         registered_at,
-        nullif(lower(trim(email)), '') as email_key,
+        email_pseudonym as email_key,
         nullif(device_id, '') as device_key
     from {{ ref('stg_crm__players') }}
 ),

@@ -1,7 +1,7 @@
 -- Type-2 dimension of affiliates (public, schema marts): one row per version of each
 -- affiliate record (business-rules §2), valid from its updated_at up to the next version's.
--- The email is PII (§12): only its keyed hash is here. The affiliate's name stays in the
--- restricted staging layer (it can name a person).
+-- The email is PII (§12): only its keyed hash is here. The affiliate's name is left to
+-- staging and the restricted layer (it can name a person).
 with
 
 versions as (
@@ -16,7 +16,7 @@ final as (
         status,
         payout_currency,
         country,
-        {{ email_pseudonym('email') }} as email_pseudonym,
+        email_pseudonym,
         created_at,
         updated_at,
         version_number,
