@@ -37,7 +37,7 @@ DataDir = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
-        help="Landing zone, warehouse and exports [env IGW_DATA_DIR; default ./data].",
+        help="Landing zone, warehouse and exports (env IGW_DATA_DIR; default ./data).",
         show_default=False,
     ),
 ]
@@ -213,7 +213,8 @@ def demo(
     ] = 7,
     months: Annotated[int, typer.Option(min=2, max=24, help="Full months simulated.")] = 12,
 ) -> None:
-    """Simulate an operator, ingest it, build the warehouse and last month's payouts."""
+    """Simulate an operator, ingest it, build the warehouse, last month's payouts and its
+    BI report."""
     from igw.demo import (
         DEMO_RUN_EVERY_DAYS,
         DemoError,
@@ -264,9 +265,22 @@ def demo(
     )
     _print_demo_reconciliation(where.data_dir, period.start, last)
     _print_statements(summary)
+    report_path = _demo_report(where.data_dir, period.last_month)
     console.print(f"Warehouse: {where.warehouse}")
     console.print(f"Landing zone: {where.landing}")
     console.print(f"Done in {time.monotonic() - started:.0f} s.")
+    console.print(f"Report (open it in a browser): {report_path}", highlight=False, soft_wrap=True)
+
+
+def _demo_report(data_dir: Path, month: date) -> Path:
+    """The BI report of the demo's payout month (igw/report.py)."""
+    from igw.report import ReportError, build_report
+
+    try:
+        with console.status(f"report: drawing {month:%Y-%m}"):
+            return build_report(data_dir, month).path
+    except ReportError as error:
+        raise fail(str(error)) from None
 
 
 def _print_demo_reconciliation(data_dir: Path, first: date, last: date) -> None:
@@ -410,6 +424,32 @@ def build(
     except DbtError as error:
         raise fail(str(error)) from None
     console.print(f"Models built: {outcome.models_built}; warehouse: {where.warehouse}")
+
+
+@app.command()
+def report(
+    month: Annotated[
+        str,
+        typer.Option(help="The month, YYYY-MM (default: the last month ended by the as-of date)."),
+    ] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Write the month's BI report (funnel, cohort LTV, affiliate leaderboard,
+    reconciliation) as one self-contained HTML file under <data-dir>/exports/reports/."""
+    from igw.report import ReportError, build_report, parse_month
+
+    try:
+        chosen = parse_month(month) if month else None
+        with console.status("report: reading the warehouse and drawing the charts"):
+            outcome = build_report(config.paths(data_dir).data_dir, chosen)
+    except ReportError as error:
+        raise fail(str(error)) from None
+    console.print(
+        f"Report {outcome.month:%Y-%m} (as of {outcome.as_of_date}, {outcome.charts} charts, "
+        f"reconciliation {outcome.recon_verdict}): {outcome.path}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 # --- reconciliation (igw/reconcile.py) ----------------------------------------------------
@@ -614,6 +654,46 @@ def _bench_warehouse(scratch: Path, players: int, months: int, seed: int, keep: 
     for line in report_lines(figures):
         table.add_row(*line)
     console.print(table)
+
+
+@app.command()
+def docs(
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option(help="Port of the docs site (0: any free port).")] = 8080,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the site after building it.")
+    ] = True,
+    build_site: Annotated[
+        bool, typer.Option("--build/--no-build", help="Generate the site first.")
+    ] = True,
+) -> None:
+    """Build the dbt docs site (models, columns, tests, exposures and lineage from the
+    landing zone to the statements) into <data-dir>/exports/docs/ and serve it."""
+    from igw.docs import DocsError, build_docs, docs_dir, docs_server
+
+    where = config.activate(data_dir)
+    try:
+        if build_site:
+            console.print("docs: generating the dbt docs site ...")
+            site = build_docs(where.data_dir)
+            console.print(f"docs: site in {site} (static_index.html opens without a server)")
+        else:
+            site = docs_dir(where.data_dir)
+        if not serve:
+            return
+        server = docs_server(site, host, port)
+    except DocsError as error:
+        raise fail(str(error)) from None
+    bound_host, bound_port = server.server_address[:2]
+    url = f"http://{bound_host}:{bound_port}/"
+    console.print(f"docs: serving {url} (Ctrl-C stops)", highlight=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @app.command()

@@ -21,7 +21,9 @@ import duckdb
 from igw.config import paths
 from igw.dbt_runner import build_args, run_dbt
 
-MONTHLY_SELECTION = "tag:monthly"
+# The books (tag monthly), then the daily models that read them (tag refreshed_by_payouts:
+# marts.affiliate_kpis_monthly's commission columns), so the month's figures show at once.
+MONTHLY_SELECTION = "tag:monthly tag:refreshed_by_payouts"
 CLOSE_SELECTION = "payout_closures int_attribution__frozen_payout"
 
 

@@ -27,8 +27,8 @@ import jinja2
 import yaml
 
 from igw.config import DBT_PROJECT_DIR, paths
+from igw.html import load_template
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "affiliate_statement.html.j2"
 
 STATEMENTS_SQL = """
@@ -253,16 +253,7 @@ def text(value: Any) -> str:
 
 @cache
 def _template() -> jinja2.Template:
-    """Autoescaped, strict: every text is escaped and a misspelt field fails loudly."""
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters.update(money=money, percent=percent, text=text)
-    return environment.get_template(TEMPLATE_NAME)
+    return load_template(TEMPLATE_NAME, {"money": money, "percent": percent, "text": text})
 
 
 def render_statement(

@@ -25,7 +25,19 @@ CHECK_DAYS_TABLE = "intermediate.int_recon__check_days"
 # monthly statement checks are refreshed by the payout build, and read here as they are).
 RECOMPUTE_SELECTION = "path:models/intermediate/recon daily_checks"
 RECOMPUTE_EXCLUSION = "tag:monthly"
-_COLUMNS = "check_date, check_name, source, expected, actual, difference, tolerance, status, detail"
+# recon.daily_checks' columns, in order (CheckRow's fields).
+CHECK_COLUMNS = (
+    "check_date",
+    "check_name",
+    "source",
+    "expected",
+    "actual",
+    "difference",
+    "tolerance",
+    "status",
+    "detail",
+)
+_COLUMNS = ", ".join(CHECK_COLUMNS)
 
 
 class ReconError(RuntimeError):

@@ -7,17 +7,8 @@ from datetime import date
 
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
-_ROW_FIELDS = (
-    "check_date",
-    "check_name",
-    "source",
-    "expected",
-    "actual",
-    "difference",
-    "tolerance",
-    "status",
-    "detail",
-)
+from igw.reconcile import CHECK_COLUMNS
+
 # The run's failure message lists this many rows; the metadata table holds them all.
 _LINES_SHOWN = 25
 
@@ -46,9 +37,9 @@ def failure_description(failures: Sequence, first: date, last: date) -> str:
 
 
 def failure_table(failures: Sequence) -> MetadataValue:
-    schema = TableSchema(columns=[TableColumn(name, "string") for name in _ROW_FIELDS])
+    schema = TableSchema(columns=[TableColumn(name, "string") for name in CHECK_COLUMNS])
     records = [
-        TableRecord({name: _text(getattr(row, name)) for name in _ROW_FIELDS}) for row in failures
+        TableRecord({name: _text(getattr(row, name)) for name in CHECK_COLUMNS}) for row in failures
     ]
     return MetadataValue.table(records=records, schema=schema)
 

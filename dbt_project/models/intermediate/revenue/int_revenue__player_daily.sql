@@ -1,5 +1,7 @@
 -- Gaming revenue per player per day in the base currency (rules §5), over convertible
 -- counted records only. Deposits and withdrawals are reported but enter neither GGR nor NGR.
+-- round_count counts the rounds behind stakes_real and wins_real (a player is active on a
+-- day with round_count > 0).
 -- Incremental: a build deletes and recomputes the days int_revenue__reopened_days lists,
 -- whole, so a day whose last round was cancelled loses its rows too.
 -- depends_on: {{ ref('int_revenue__reopened_days') }}
@@ -27,7 +29,8 @@ rounds as (
         activity_date,
         sum(stake_real_base) as stakes_real,
         sum(win_real_base) as wins_real,
-        sum(jackpot_base) as jackpot
+        sum(jackpot_base) as jackpot,
+        count(*) as round_count
     from {{ ref('int_revenue__counted_rounds') }}
     where
         is_counted
@@ -118,7 +121,8 @@ combined as (
         coalesce(tax_rates.gaming_tax_rate, 0) as gaming_tax_rate,
         coalesce(transactions.deposits, 0) as deposits,
         coalesce(transactions.deposit_count, 0) as deposit_count,
-        coalesce(transactions.withdrawals, 0) as withdrawals
+        coalesce(transactions.withdrawals, 0) as withdrawals,
+        coalesce(rounds.round_count, 0) as round_count
     from player_days
     left join rounds
         on
@@ -154,7 +158,8 @@ final as (
         ) as ngr,
         cast(deposits as {{ type_money() }}) as deposits,
         cast(deposit_count as integer) as deposit_count,
-        cast(withdrawals as {{ type_money() }}) as withdrawals
+        cast(withdrawals as {{ type_money() }}) as withdrawals,
+        cast(round_count as integer) as round_count
     from combined
 )
 

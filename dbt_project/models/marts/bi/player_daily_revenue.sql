@@ -32,7 +32,8 @@ final as (
         daily.ngr,
         daily.deposits,
         daily.deposit_count,
-        daily.withdrawals
+        daily.withdrawals,
+        daily.round_count
     from daily
     left join attribution on daily.player_id = attribution.player_id
 )
