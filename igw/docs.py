@@ -60,6 +60,7 @@ def build_docs(data_dir: Path | None = None) -> Path:
     site = docs_dir(where.data_dir)
     site.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".docs-", dir=site.parent))
+    staging.chmod(0o755)  # mkdtemp's 0700 would hide the site from a docs server's user
     for name in SITE_FILES:
         shutil.copy2(target / name, staging / name)
     if site.exists():

@@ -569,8 +569,8 @@ def _layout(fig, title: str, **axes) -> None:
 
 
 def funnel_figure(funnel: Funnel):
-    """Horizontal bars on a log axis: clicks outnumber the later stages by orders of
-    magnitude, and a linear funnel would show them as slivers."""
+    """Horizontal bars on a linear axis, each labelled with its count and its conversion:
+    a bar's length is its count (a log axis would make small stages look large)."""
     import plotly.graph_objects as go
 
     stages = ["Clicks", "Registrations", "NDCs", "Active players"]
@@ -584,8 +584,7 @@ def funnel_figure(funnel: Funnel):
     fig = go.Figure(
         go.Bar(
             y=stages,
-            # a zero stage cannot sit on a log axis: drawn as a gap, labelled 0
-            x=[value if value > 0 else None for value in values],
+            x=values,
             orientation="h",
             text=texts,
             textposition="outside",
@@ -597,8 +596,8 @@ def funnel_figure(funnel: Funnel):
     )
     _layout(
         fig,
-        "Funnel, all affiliates (log scale)",
-        xaxis={"type": "log", "title": {"text": "count (log scale)"}},
+        "Funnel, all affiliates",
+        xaxis={"title": {"text": "count"}, "rangemode": "tozero"},
         yaxis={"autorange": "reversed"},
         showlegend=False,
     )
