@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from igw.config import paths
+from igw.warehouse import open_read_only
 
 FORMATS = ("csv", "parquet")
 MANIFEST = "manifest.json"
@@ -201,16 +202,7 @@ def verify_export(directory: Path | str) -> list[str]:
 
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """Read-only, in UTC: timestamps are written as the UTC instants they are."""
-    if not warehouse.exists():
-        raise AuditExportError(f"no warehouse at {warehouse}: run `igw build` first")
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.IOException as error:
-        first_line = str(error).splitlines()[0]
-        raise AuditExportError(f"cannot open the warehouse read-only ({first_line})") from None
-    con.execute("set TimeZone = 'UTC'")
-    return con
+    return open_read_only(warehouse, AuditExportError)
 
 
 def _check_month_built(con: duckdb.DuckDBPyConnection, month: date) -> None:

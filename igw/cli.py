@@ -84,15 +84,19 @@ def _count_daily_build_nodes() -> int | None:
     if not manifest_path.exists():
         return None
     manifest = json.loads(manifest_path.read_text())
-    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    # The unit tests are left out of warehouse builds (igw.dbt_runner.build_args).
+    nodes = manifest.get("nodes", {})
     monthly = {uid for uid, node in nodes.items() if "monthly" in node.get("tags", [])}
-    runnable = ("model", "seed", "test", "unit_test", "snapshot")
+    runnable = ("model", "seed", "test", "snapshot")
     return sum(
         1
         for uid, node in nodes.items()
         if node["resource_type"] in runnable
         and uid not in monthly
-        and not monthly & set(node.get("depends_on", {}).get("nodes", []))
+        and not (
+            node["resource_type"] == "test"
+            and monthly & set(node.get("depends_on", {}).get("nodes", []))
+        )
     )
 
 

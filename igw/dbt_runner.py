@@ -9,6 +9,9 @@ from datetime import date
 
 from igw.config import DBT_PROJECT_DIR, activate
 
+# dbt's flag leaving the unit tests out of a build (data tests still run).
+WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+
 
 class DbtError(RuntimeError):
     """A dbt invocation failed; the message names the failing nodes."""
@@ -28,8 +31,13 @@ def build_args(
     dbt_vars: dict | None = None,
     full_refresh: bool = False,
     command: str = "build",
+    unit_tests: bool = False,
 ) -> list[str]:
-    """The dbt command line for one invocation (pure, so it is unit-tested)."""
+    """The dbt command line for one invocation (pure, so it is unit-tested).
+
+    A build leaves dbt's unit tests out unless asked: they check the models' logic against
+    fixtures, not the data, so they run in `make test` (tests/test_dbt_unit_tests.py), not
+    in every warehouse build, where they cost more than the models."""
     args = [command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     if select:
         args += ["--select", select]
@@ -37,6 +45,8 @@ def build_args(
         args += ["--exclude", exclude]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars, sort_keys=True)]
+    if command == "build" and not unit_tests:
+        args += WITHOUT_UNIT_TESTS
     if full_refresh:
         args.append("--full-refresh")
     return args

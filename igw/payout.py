@@ -20,6 +20,7 @@ import duckdb
 
 from igw.config import paths
 from igw.dbt_runner import build_args, run_dbt
+from igw.warehouse import open_read_only
 
 # The books (tag monthly), then the daily models that read them (tag refreshed_by_payouts:
 # marts.affiliate_kpis_monthly's commission columns), so the month's figures show at once.
@@ -82,9 +83,7 @@ def ensure_ended(month: date, today: date) -> None:
 
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    if not warehouse.exists():
-        raise PayoutError(f"no warehouse at {warehouse}: run `igw build` first")
-    return duckdb.connect(str(warehouse), read_only=True)
+    return open_read_only(warehouse, PayoutError)
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

@@ -24,10 +24,10 @@ from typing import Any
 
 import duckdb
 import jinja2
-import yaml
 
-from igw.config import DBT_PROJECT_DIR, paths
+from igw.config import paths
 from igw.html import load_template
+from igw.warehouse import base_currency, open_read_only
 
 TEMPLATE_NAME = "affiliate_statement.html.j2"
 
@@ -97,10 +97,7 @@ def _check_month(month: date) -> None:
 
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """Read-only: the export never changes the warehouse, and BI readers may be connected."""
-    if not warehouse.exists():
-        raise _payout_error(f"no warehouse at {warehouse}: run `igw build` first")
-    return duckdb.connect(str(warehouse), read_only=True)
+    return open_read_only(warehouse, _payout_error)
 
 
 def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> duckdb.DuckDBPyConnection:
@@ -214,16 +211,6 @@ def _check_adds_up(statement: Row, entries: list[Row]) -> None:
             f" does not add up: carried in {statement['carried_in']} + entries {entries_sum}"
             f" != total {statement['total']}"
         )
-
-
-@cache
-def base_currency() -> str:
-    """The currency statements are in (dbt var `base_currency`, rules §1: EUR by default)."""
-    try:
-        project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-        return str(project["vars"]["base_currency"])
-    except (OSError, KeyError, TypeError, yaml.YAMLError):
-        return "EUR"
 
 
 def money(value: Decimal | None) -> str:

@@ -18,6 +18,7 @@ import duckdb
 
 from igw.config import paths
 from igw.dbt_runner import DbtError, build_args, run_dbt
+from igw.warehouse import first_line, open_read_only
 
 CHECKS_TABLE = "recon.daily_checks"
 CHECK_DAYS_TABLE = "intermediate.int_recon__check_days"
@@ -86,18 +87,7 @@ class ReconResult:
 
 
 def _connect(data_dir) -> duckdb.DuckDBPyConnection:
-    warehouse = paths(data_dir).warehouse
-    if not warehouse.exists():
-        raise ReconError(f"no warehouse at {warehouse}: run `igw build` first")
-    try:
-        return duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as error:
-        raise ReconError(f"cannot open {warehouse}: {_first_line(error)}") from None
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return open_read_only(paths(data_dir).warehouse, ReconError)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -176,5 +166,5 @@ def reconcile_day(data_dir: Path | str | None, day: date) -> ReconResult:
             data_dir,
         )
     except DbtError as error:
-        raise ReconError(f"recomputing {day}: {_first_line(error)}") from None
+        raise ReconError(f"recomputing {day}: {first_line(error)}") from None
     return read_checks(data_dir, day, day)

@@ -28,11 +28,11 @@ from typing import Any
 
 import duckdb
 import jinja2
-import yaml
 
-from igw.config import DBT_PROJECT_DIR, paths
+from igw.config import paths
 from igw.html import load_template
 from igw.reconcile import CHECK_COLUMNS
+from igw.warehouse import base_currency, first_line, open_read_only
 
 TEMPLATE_NAME = "report.html.j2"
 REPORTS_SUBDIR = "reports"
@@ -253,18 +253,7 @@ CURVE_SQL = f"""
 
 def connect(data_dir: Path | str | None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse, or a ReportError saying why not."""
-    warehouse = paths(data_dir).warehouse
-    if not warehouse.exists():
-        raise ReportError(f"no warehouse at {warehouse}: run `igw build` first")
-    try:
-        return duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as error:
-        raise ReportError(f"cannot open {warehouse}: {_first_line(error)}") from None
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return open_read_only(paths(data_dir).warehouse, ReportError)
 
 
 def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[Row]:
@@ -869,15 +858,6 @@ def render_report(
     )
 
 
-def base_currency() -> str:
-    """The warehouse's base currency (dbt var base_currency), EUR when it cannot be read."""
-    try:
-        project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-        return str(project["vars"]["base_currency"])
-    except (OSError, KeyError, TypeError, yaml.YAMLError):
-        return "EUR"
-
-
 def report_path(data_dir: Path | str | None, month: date) -> Path:
     return paths(data_dir).exports / REPORTS_SUBDIR / f"report-{month:%Y-%m}.html"
 
@@ -915,7 +895,7 @@ def build_report(
         try:
             data = read_report_data(con, month, warehouse)
         except duckdb.Error as error:
-            raise ReportError(f"cannot read {warehouse}: {_first_line(error)}") from None
+            raise ReportError(f"cannot read {warehouse}: {first_line(error)}") from None
     html = render_report(data, generated_at or datetime.now(UTC), base_currency())
     target = write_report(html, report_path(data_dir, data.month))
     return ReportOutcome(

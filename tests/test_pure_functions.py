@@ -25,6 +25,10 @@ def test_build_args_passes_selection_vars_and_full_refresh():
     assert json.loads(args[args.index("--vars") + 1]) == {"a": 1, "b": 2}
     assert args[-1] == "--full-refresh"
     assert "--select" not in args
+    # dbt's unit tests run in `make test`, not in warehouse builds, unless asked for
+    assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
+    assert "--exclude-resource-type" not in build_args(unit_tests=True)
+    assert "--exclude-resource-type" not in build_args(command="run")
 
 
 def test_partition_window_is_end_exclusive():
@@ -42,6 +46,8 @@ def test_dagster_partitions_map_to_dbt_vars():
     assert json.loads(daily[2]) == {"min_date": "2026-08-01", "max_date": "2026-08-07"}
     monthly = monthly_build_args(datetime(2026, 9, 1))
     assert json.loads(monthly[2]) == {"payout_month": "2026-09-01"}
+    for args in (daily, monthly):
+        assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     with pytest.raises(ValueError):
         payout_vars(date(2026, 9, 2))
 
